@@ -1,0 +1,41 @@
+# Everything installs what it needs into a virtualenv of its own (VENV).
+PYTHON ?= python3
+VENV ?= .venv
+# Extra requirement for the virtualenv, e.g. DJANGO="django>=6.1,<6.2".
+DJANGO ?=
+PORT ?= 8000
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: test demo lint format bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e ".[dev]" $(if $(DJANGO),"$(DJANGO)")
+	touch $@
+
+## Run the test suite (SQLite, local-memory cache), then again with a swapped user model.
+test: $(STAMP)
+	$(BIN)/python -m pytest
+	TEST_AUTH_USER_MODEL=custom_user.EmailUser $(BIN)/python -m pytest -q
+
+## Run the example project on http://127.0.0.1:$(PORT)/ (SQLite).
+demo: $(STAMP)
+	$(BIN)/python example_project/manage.py migrate --no-input
+	$(BIN)/python example_project/manage.py demo_user
+	$(BIN)/python example_project/manage.py runserver 127.0.0.1:$(PORT)
+
+## ruff, mypy and the migration check.
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/python -m django makemigrations --check --dry-run --settings=tests.settings
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf .venv .venv-* build dist *.egg-info

@@ -1,0 +1,165 @@
+"""System checks for ``settings.PORTONE_CERT`` (ids ``portone_cert.E0xx`` / ``W0xx``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.apps import AppConfig
+from django.conf import settings
+from django.core.checks import CheckMessage, Error, Warning, register
+
+from .ages import RULES
+from .conf import DEFAULTS, SETTING_NAME
+
+HINT_CONSOLE = "Find it in the PortOne console: 결제 연동 > 식별코드・API Keys > V1 API."
+
+
+def _name(key: str) -> str:
+    return f'settings.{SETTING_NAME}["{key}"]'
+
+
+@register()
+def check_settings(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    config = getattr(settings, SETTING_NAME, None)
+    if config is None:
+        config = {}
+    if not isinstance(config, dict):
+        return [
+            Error(
+                f"settings.{SETTING_NAME} must be a dict.",
+                hint='PORTONE_CERT = {"IMP_KEY": "...", "IMP_SECRET": "...", "IMP_CODE": "imp..."}',
+                id="portone_cert.E001",
+            )
+        ]
+    errors: list[CheckMessage] = []
+    value = {**DEFAULTS, **config}.get
+
+    for index, key in enumerate(("IMP_KEY", "IMP_SECRET", "IMP_CODE"), start=2):
+        if not value(key):
+            errors.append(
+                Error(f"{_name(key)} is not set.", hint=HINT_CONSOLE, id=f"portone_cert.E00{index}")
+            )
+        elif not isinstance(value(key), str):
+            errors.append(Error(f"{_name(key)} must be a string.", id="portone_cert.E005"))
+
+    for key in ("CHANNEL_KEY", "PG", "THROTTLE_RATE"):
+        if value(key) is not None and not isinstance(value(key), str):
+            errors.append(Error(f"{_name(key)} must be a string or None.", id="portone_cert.E005"))
+
+    base_url = value("API_BASE_URL")
+    parts = urlsplit(base_url) if isinstance(base_url, str) else None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
+        errors.append(
+            Error(
+                f"{_name('API_BASE_URL')} must be an http(s) URL.",
+                hint="Leave it unset for https://api.iamport.kr.",
+                id="portone_cert.E006",
+            )
+        )
+    elif parts.scheme == "http" and not settings.DEBUG:
+        errors.append(
+            Warning(
+                f"{_name('API_BASE_URL')} uses http:// while DEBUG is off: the REST API "
+                "secret and personal data would cross the network unencrypted.",
+                hint="Use https://api.iamport.kr (or https://static-api.iamport.kr).",
+                id="portone_cert.W001",
+            )
+        )
+
+    if not _is_timeout(value("TIMEOUT")):
+        errors.append(
+            Error(
+                f"{_name('TIMEOUT')} must be a positive number of seconds or a "
+                "(connect, read) pair of them.",
+                hint='For example "TIMEOUT": (3.05, 10).',
+                id="portone_cert.E007",
+            )
+        )
+
+    min_age = value("MIN_AGE")
+    if not isinstance(min_age, int) or isinstance(min_age, bool) or not 0 <= min_age <= 150:
+        errors.append(
+            Error(f"{_name('MIN_AGE')} must be a whole number of years.", id="portone_cert.E008")
+        )
+    if value("AGE_RULE") not in RULES:
+        errors.append(
+            Error(
+                f"{_name('AGE_RULE')} must be one of {', '.join(RULES)}.",
+                hint='"full" is 만 나이 (민법); "year" is 연 나이 (청소년보호법).',
+                id="portone_cert.E009",
+            )
+        )
+
+    for key, optional in (
+        ("ATTEMPT_TTL", False),
+        ("MAX_CERTIFICATION_AGE", False),
+        ("REVERIFY_AFTER", True),
+    ):
+        if not _is_duration(value(key), optional=optional):
+            errors.append(
+                Error(
+                    f"{_name(key)} must be a positive timedelta or number of seconds"
+                    + (" or None." if optional else "."),
+                    id="portone_cert.E010",
+                )
+            )
+
+    for key in ("ONE_ACCOUNT_PER_PERSON", "DELETE_AFTER_VERIFY", "SANDBOX"):
+        if not isinstance(value(key), bool):
+            errors.append(Error(f"{_name(key)} must be True or False.", id="portone_cert.E011"))
+
+    if value("CACHE") not in settings.CACHES:
+        errors.append(
+            Error(
+                f"{_name('CACHE')} names a cache alias that settings.CACHES does not define.",
+                hint="The access token is shared through this cache.",
+                id="portone_cert.E012",
+            )
+        )
+
+    if "rest_framework" not in settings.INSTALLED_APPS:
+        errors.append(
+            Error(
+                '"rest_framework" is not in INSTALLED_APPS.',
+                hint="django_portone_cert's API is built on Django REST framework.",
+                id="portone_cert.E013",
+            )
+        )
+
+    unknown = sorted(set(config) - set(DEFAULTS))
+    if unknown:
+        errors.append(
+            Warning(
+                f"settings.{SETTING_NAME} has unknown keys: {', '.join(map(str, unknown))}.",
+                hint=f"Known keys: {', '.join(DEFAULTS)}.",
+                id="portone_cert.W002",
+            )
+        )
+    return errors
+
+
+def _positive_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and value > 0
+
+
+def _is_timeout(value: Any) -> bool:
+    if _positive_number(value):
+        return True
+    return (
+        isinstance(value, tuple | list)
+        and len(value) == 2
+        and all(_positive_number(part) for part in value)
+    )
+
+
+def _is_duration(value: Any, *, optional: bool) -> bool:
+    if value is None:
+        return optional
+    if isinstance(value, timedelta):
+        return value > timedelta(0)
+    return _positive_number(value)

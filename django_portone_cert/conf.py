@@ -1,0 +1,159 @@
+"""The app's settings: keys of the one dict ``settings.PORTONE_CERT``.
+
+Every property reads ``django.conf.settings`` when it is accessed, so
+``override_settings`` works and nothing is frozen at import time. Defaults live
+in :data:`DEFAULTS` and nowhere else.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any, Literal
+
+from django.conf import settings
+
+from .exceptions import ConfigurationError
+
+AgeRule = Literal["full", "year"]
+
+DEFAULT_API_BASE_URL = "https://api.iamport.kr"
+
+DEFAULTS: dict[str, Any] = {
+    "IMP_KEY": None,
+    "IMP_SECRET": None,
+    "IMP_CODE": None,
+    "CHANNEL_KEY": None,
+    "PG": None,
+    "API_BASE_URL": DEFAULT_API_BASE_URL,
+    # (connect, read) seconds for every request to PortOne.
+    "TIMEOUT": (3.05, 10.0),
+    "MIN_AGE": 19,
+    "AGE_RULE": "full",
+    "ATTEMPT_TTL": timedelta(minutes=30),
+    "MAX_CERTIFICATION_AGE": timedelta(minutes=30),
+    "REVERIFY_AFTER": None,
+    "ONE_ACCOUNT_PER_PERSON": True,
+    "DELETE_AFTER_VERIFY": False,
+    "ENCRYPTION_KEYS": None,
+    "HASH_KEY": None,
+    "CACHE": "default",
+    "SANDBOX": False,
+    # Used when REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] has no "portone_cert" entry.
+    "THROTTLE_RATE": "10/minute",
+}
+
+SETTING_NAME = "PORTONE_CERT"
+
+
+def user_settings() -> dict[str, Any]:
+    value = getattr(settings, SETTING_NAME, {})
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ConfigurationError(f"settings.{SETTING_NAME} must be a dict.")
+    return value
+
+
+def get(name: str) -> Any:
+    return user_settings().get(name, DEFAULTS[name])
+
+
+def as_timedelta(value: Any) -> timedelta | None:
+    """Durations may be given as ``timedelta`` or as a number of seconds."""
+    if value is None or isinstance(value, timedelta):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return timedelta(seconds=value)
+    raise TypeError("expected a timedelta or a number of seconds")
+
+
+class AppSettings:
+    """Typed, lazy accessors. Use the module-level :data:`app_settings`."""
+
+    def _required(self, name: str) -> str:
+        value = get(name)
+        if not value:
+            raise ConfigurationError(
+                f'Set settings.{SETTING_NAME}["{name}"] (see the PortOne console, '
+                "결제 연동 > 식별코드・API Keys)."
+            )
+        return str(value)
+
+    @property
+    def IMP_KEY(self) -> str:
+        return self._required("IMP_KEY")
+
+    @property
+    def IMP_SECRET(self) -> str:
+        return self._required("IMP_SECRET")
+
+    @property
+    def IMP_CODE(self) -> str:
+        return self._required("IMP_CODE")
+
+    @property
+    def CHANNEL_KEY(self) -> str | None:
+        value = get("CHANNEL_KEY")
+        return str(value) if value else None
+
+    @property
+    def PG(self) -> str | None:
+        value = get("PG")
+        return str(value) if value else None
+
+    @property
+    def API_BASE_URL(self) -> str:
+        return str(get("API_BASE_URL")).rstrip("/")
+
+    @property
+    def TIMEOUT(self) -> tuple[float, float]:
+        value = get("TIMEOUT")
+        if isinstance(value, int | float):
+            return (float(value), float(value))
+        connect, read = value
+        return (float(connect), float(read))
+
+    @property
+    def MIN_AGE(self) -> int:
+        return int(get("MIN_AGE"))
+
+    @property
+    def AGE_RULE(self) -> AgeRule:
+        value = get("AGE_RULE")
+        return "year" if value == "year" else "full"
+
+    @property
+    def ATTEMPT_TTL(self) -> timedelta:
+        return as_timedelta(get("ATTEMPT_TTL")) or DEFAULTS["ATTEMPT_TTL"]
+
+    @property
+    def MAX_CERTIFICATION_AGE(self) -> timedelta:
+        return as_timedelta(get("MAX_CERTIFICATION_AGE")) or DEFAULTS["MAX_CERTIFICATION_AGE"]
+
+    @property
+    def REVERIFY_AFTER(self) -> timedelta | None:
+        return as_timedelta(get("REVERIFY_AFTER"))
+
+    @property
+    def ONE_ACCOUNT_PER_PERSON(self) -> bool:
+        return bool(get("ONE_ACCOUNT_PER_PERSON"))
+
+    @property
+    def DELETE_AFTER_VERIFY(self) -> bool:
+        return bool(get("DELETE_AFTER_VERIFY"))
+
+    @property
+    def CACHE(self) -> str:
+        return str(get("CACHE"))
+
+    @property
+    def SANDBOX(self) -> bool:
+        return bool(get("SANDBOX"))
+
+    @property
+    def THROTTLE_RATE(self) -> str | None:
+        value = get("THROTTLE_RATE")
+        return str(value) if value else None
+
+
+app_settings = AppSettings()

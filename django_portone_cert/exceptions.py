@@ -1,0 +1,160 @@
+"""Errors, one hierarchy with a stable ``code`` each.
+
+``str()`` of an error is a fixed, translatable sentence: it never carries
+PortOne's response body, an ``imp_uid``, or personal data, so errors can be
+logged and shown as they are. Context for debugging (HTTP status, PortOne's
+envelope code) sits on attributes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+
+class ConfigurationError(ImproperlyConfigured):
+    """A setting is missing or wrong; the message names the setting to fix."""
+
+
+class PortOneCertError(Exception):
+    """Base of every runtime error of this app."""
+
+    code: str = "error"
+    http_status: int = 400
+    default_message: str | Promise = _("Identity verification failed.")
+
+    def __init__(self, message: str | Promise | None = None) -> None:
+        self.message = message if message is not None else self.default_message
+        super().__init__(str(self.message))
+
+    def __str__(self) -> str:
+        return str(self.message)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(code={self.code!r})"
+
+
+# --- results that the rules refuse (the requester's fault or the result's) ---
+
+
+class VerificationError(PortOneCertError):
+    """The result cannot be accepted; nothing was stored but the attempt's failure."""
+
+
+class InvalidRequest(VerificationError):
+    code = "invalid"
+    default_message = _("The request is malformed.")
+
+
+class CertificationNotFound(VerificationError):
+    code = "certification_not_found"
+    default_message = _("PortOne has no verification result with this id.")
+
+
+class NotCertified(VerificationError):
+    code = "not_certified"
+    default_message = _("The identity verification was not completed.")
+
+
+class AttemptMismatch(VerificationError):
+    code = "attempt_mismatch"
+    default_message = _("This verification result does not belong to your verification attempt.")
+
+
+class AttemptExpired(VerificationError):
+    code = "attempt_expired"
+    default_message = _("The verification attempt has expired. Please start again.")
+
+
+class CertificationStale(VerificationError):
+    code = "certification_stale"
+    default_message = _("The verification result is too old. Please verify again.")
+
+
+class CertificationUsed(VerificationError):
+    code = "certification_used"
+    http_status = 409
+    default_message = _("This verification result has already been used.")
+
+
+class IdentityInUse(VerificationError):
+    code = "identity_in_use"
+    http_status = 409
+    default_message = _("This person is already verified on another account.")
+
+
+class IdentityMismatch(VerificationError):
+    code = "identity_mismatch"
+    http_status = 409
+    default_message = _(
+        "This account is already verified as a different person. Please contact support."
+    )
+
+
+# --- PortOne or the network misbehaved ---
+
+
+class PortOneAPIError(PortOneCertError):
+    """PortOne answered with an error, or with a body that could not be read."""
+
+    code = "portone_error"
+    http_status = 502
+    default_message = _("PortOne answered with an error. Please try again later.")
+
+    def __init__(
+        self,
+        message: str | Promise | None = None,
+        *,
+        status: int | None = None,
+        portone_code: Any = None,
+    ) -> None:
+        super().__init__(message)
+        #: HTTP status of PortOne's answer, if there was one.
+        self.status = status
+        #: The envelope's ``code`` (V1), if PortOne sent one.
+        self.portone_code = portone_code
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(code={self.code!r}, status={self.status!r}, "
+            f"portone_code={self.portone_code!r})"
+        )
+
+
+class PortOneAuthError(PortOneAPIError):
+    """PortOne refused the REST API key/secret or the access token."""
+
+
+class PortOneUnavailable(PortOneCertError, ConnectionError):
+    code = "portone_unavailable"
+    http_status = 503
+    default_message = _("PortOne could not be reached. Please try again later.")
+
+
+class PortOneTimeout(PortOneCertError, TimeoutError):
+    code = "portone_timeout"
+    http_status = 504
+    default_message = _("PortOne did not answer in time. Please try again later.")
+
+
+#: Every stable error code the HTTP API can answer with, by code.
+ERROR_CLASSES: dict[str, type[PortOneCertError]] = {
+    cls.code: cls
+    for cls in (
+        InvalidRequest,
+        CertificationNotFound,
+        NotCertified,
+        AttemptMismatch,
+        AttemptExpired,
+        CertificationStale,
+        CertificationUsed,
+        IdentityInUse,
+        IdentityMismatch,
+        PortOneAPIError,
+        PortOneUnavailable,
+        PortOneTimeout,
+    )
+}

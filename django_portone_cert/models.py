@@ -1,0 +1,128 @@
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from . import ages
+from .conf import app_settings
+
+if TYPE_CHECKING:
+    from .ages import AgeRule
+
+
+def new_merchant_uid() -> str:
+    """A server-minted attempt id: letters and digits only, 36 characters.
+
+    That form is accepted as a V1 ``merchant_uid`` and as a V2
+    ``identityVerificationId`` (KCP allows letters and digits, at most 40).
+    """
+    return "cert" + secrets.token_hex(16)
+
+
+class CertificationAttempt(models.Model):
+    """One verification a requester started; a PortOne result must name it."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        VERIFIED = "verified", _("verified")
+        FAILED = "failed", _("failed")
+
+    merchant_uid = models.CharField(
+        _("merchant uid"), max_length=40, unique=True, default=new_merchant_uid, editable=False
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="portone_cert_attempts",
+        verbose_name=_("user"),
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    imp_uid = models.CharField(
+        _("imp uid"),
+        max_length=80,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text=_("The PortOne result this attempt consumed; each result is used once."),
+    )
+    failure_code = models.CharField(_("failure code"), max_length=40, blank=True, default="")
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("certification attempt")
+        verbose_name_plural = _("certification attempts")
+        ordering = ("-created_at",)
+        indexes = [models.Index(fields=["status", "expires_at"])]
+
+    def __str__(self) -> str:
+        return self.merchant_uid
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if not self.expires_at:
+            self.expires_at = self.created_at + app_settings.ATTEMPT_TTL
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def is_expired(self, now: datetime | None = None) -> bool:
+        return (now or timezone.now()) >= self.expires_at
+
+
+class VerifiedIdentity(models.Model):
+    """The person a user proved to be, from the last accepted PortOne result."""
+
+    class Gender(models.TextChoices):
+        MALE = "male", _("male")
+        FEMALE = "female", _("female")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="verified_identity",
+        verbose_name=_("user"),
+    )
+    name = models.CharField(_("name"), max_length=100)
+    birth_date = models.DateField(_("birth date"))
+    gender = models.CharField(
+        _("gender"), max_length=8, choices=Gender.choices, blank=True, default=""
+    )
+    is_foreigner = models.BooleanField(_("foreigner"), null=True, blank=True)
+    provider = models.CharField(_("provider"), max_length=40, blank=True, default="", db_index=True)
+    ci = models.CharField(_("CI"), max_length=128, blank=True, default="")
+    imp_uid = models.CharField(_("imp uid"), max_length=80, unique=True)
+    certified_at = models.DateTimeField(_("certified at"))
+    verified_at = models.DateTimeField(_("verified at"), db_index=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("verified identity")
+        verbose_name_plural = _("verified identities")
+        ordering = ("-verified_at",)
+
+    def __str__(self) -> str:
+        # No personal data: this string reaches logs and admin pages.
+        return f"verified identity #{self.pk} (user {self.user_id})"
+
+    def __repr__(self) -> str:
+        return f"<VerifiedIdentity pk={self.pk} user_id={self.user_id}>"
+
+    def age(self, rule: AgeRule | None = None, on: date | None = None) -> int:
+        """Age by ``rule`` (default: ``AGE_RULE``) on ``on`` (default: today in Seoul)."""
+        return ages.age(self.birth_date, rule or app_settings.AGE_RULE, on)
+
+    def meets_age(self, min_age: int, rule: AgeRule | None = None, on: date | None = None) -> bool:
+        return ages.meets_age(self.birth_date, min_age, rule or app_settings.AGE_RULE, on)
+
+    def is_verification_current(self, now: datetime | None = None) -> bool:
+        """False when ``REVERIFY_AFTER`` is set and this verification is older than it."""
+        max_age = app_settings.REVERIFY_AFTER
+        return max_age is None or (now or timezone.now()) - self.verified_at <= max_age

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from .client import IMP_UID_RE
+from .conf import app_settings
+from .models import CertificationAttempt, VerifiedIdentity
+
+
+class CertifyRequestSerializer(serializers.Serializer[Any]):
+    imp_uid = serializers.RegexField(IMP_UID_RE, max_length=80, trim_whitespace=False)
+    merchant_uid = serializers.RegexField(
+        r"\A[0-9A-Za-z_-]{1,40}\Z", max_length=40, trim_whitespace=False
+    )
+
+
+class AttemptSerializer(serializers.ModelSerializer[CertificationAttempt]):
+    """What the browser needs for ``IMP.certification``."""
+
+    class Meta:
+        model = CertificationAttempt
+        fields = ("merchant_uid", "expires_at")
+
+    def to_representation(self, instance: CertificationAttempt) -> dict[str, Any]:
+        data: dict[str, Any] = super().to_representation(instance)
+        data["imp_code"] = app_settings.IMP_CODE
+        if app_settings.CHANNEL_KEY:
+            data["channel_key"] = app_settings.CHANNEL_KEY
+        elif app_settings.PG:
+            data["pg"] = app_settings.PG
+        return data
+
+
+class IdentitySerializer(serializers.ModelSerializer[VerifiedIdentity]):
+    """The requester's own identity. Never the CI."""
+
+    verified = serializers.SerializerMethodField()
+    age = serializers.SerializerMethodField()
+
+    class Meta:
+        model = VerifiedIdentity
+        fields = (
+            "verified",
+            "name",
+            "birth_date",
+            "age",
+            "gender",
+            "is_foreigner",
+            "provider",
+            "certified_at",
+            "verified_at",
+        )
+
+    def get_verified(self, identity: VerifiedIdentity) -> bool:
+        return True
+
+    def get_age(self, identity: VerifiedIdentity) -> int:
+        return identity.age()

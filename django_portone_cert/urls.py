@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "portone_cert"
+
+urlpatterns = [
+    path("prepare/", views.PrepareView.as_view(), name="prepare"),
+    path("certifications/", views.CertifyView.as_view(), name="certify"),
+    path("me/", views.MeView.as_view(), name="me"),
+]

@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Iterator
+from itertools import count
+from typing import Any
+
+import pytest
+import responses
+from django.contrib.auth import get_user_model
+from django.core.cache import caches
+from rest_framework.test import APIClient
+
+from tests.portone_stub import PortOneStub
+
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
+_real_getaddrinfo = socket.getaddrinfo
+
+
+def _is_local(host: Any) -> bool:
+    if not isinstance(host, str):
+        return True  # AF_UNIX paths and the like
+    if host in ("localhost", ""):
+        return True
+    try:
+        return ipaddress.ip_address(host.split("%")[0]).is_loopback
+    except ValueError:
+        return False
+
+
+def _guard(address: Any) -> None:
+    host = address[0] if isinstance(address, tuple) else address
+    if not _is_local(host):
+        pytest.fail(f"a test tried to reach the network ({host!r})", pytrace=False)
+
+
+def _guarded_connect(self: socket.socket, address: Any) -> None:
+    _guard(address)
+    return _real_connect(self, address)
+
+
+def _guarded_connect_ex(self: socket.socket, address: Any) -> int:
+    _guard(address)
+    return _real_connect_ex(self, address)
+
+
+def _guarded_getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+    if isinstance(host, bytes):
+        host = host.decode()
+    _guard((host,))
+    return _real_getaddrinfo(host, *args, **kwargs)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_network() -> Iterator[None]:
+    """Any attempt to leave the machine fails the test (loopback is allowed)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(socket.socket, "connect", _guarded_connect)
+        mp.setattr(socket.socket, "connect_ex", _guarded_connect_ex)
+        mp.setattr(socket, "getaddrinfo", _guarded_getaddrinfo)
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _clear_caches() -> Iterator[None]:
+    for cache in caches.all():
+        cache.clear()
+    yield
+    for cache in caches.all():
+        cache.clear()
+
+
+@pytest.fixture
+def portone() -> Iterator[PortOneStub]:
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        yield PortOneStub(rsps)
+
+
+_user_numbers = count(1)
+
+
+@pytest.fixture
+def make_user(db: None) -> Any:
+    def make(**extra: Any) -> Any:
+        user_model = get_user_model()
+        n = next(_user_numbers)
+        fields = {user_model.USERNAME_FIELD: f"user{n}@example.com", **extra}
+        return user_model.objects.create_user(password="pw-12345-secret", **fields)
+
+    return make
+
+
+@pytest.fixture
+def user(make_user: Any) -> Any:
+    return make_user()
+
+
+@pytest.fixture
+def api(user: Any) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user)
+    return client

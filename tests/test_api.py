@@ -1,0 +1,426 @@
+from __future__ import annotations
+
+import time
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+import requests
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from django_portone_cert.models import CertificationAttempt, VerifiedIdentity
+from django_portone_cert.signals import identity_verified, verification_failed
+from tests.portone_stub import CI, OTHER_CI, PortOneStub, cert_url, envelope
+
+IMP_UID = "imp_100000000001"
+PREPARE = reverse("portone_cert:prepare")
+CERTIFY = reverse("portone_cert:certify")
+ME = reverse("portone_cert:me")
+
+
+def prepare(api: APIClient) -> str:
+    response = api.post(PREPARE)
+    assert response.status_code == 201, response.content
+    return str(response.json()["merchant_uid"])
+
+
+def certify(api: APIClient, imp_uid: str, merchant_uid: str) -> Any:
+    return api.post(CERTIFY, {"imp_uid": imp_uid, "merchant_uid": merchant_uid}, format="json")
+
+
+def test_prepare_mints_an_attempt_bound_to_the_user(api: APIClient, user: Any) -> None:
+    response = api.post(PREPARE)
+    assert response.status_code == 201
+    body = response.json()
+    assert set(body) == {"merchant_uid", "imp_code", "channel_key", "expires_at"}
+    assert body["imp_code"] == "imp00000000"
+    assert body["channel_key"] == "channel-key-test"
+    assert body["merchant_uid"].isalnum() and len(body["merchant_uid"]) <= 40
+    attempt = CertificationAttempt.objects.get(merchant_uid=body["merchant_uid"])
+    assert attempt.user == user
+    assert attempt.status == "pending"
+    assert attempt.expires_at - attempt.created_at == timedelta(minutes=30)
+    assert api.post(PREPARE).json()["merchant_uid"] != body["merchant_uid"]
+
+
+def test_prepare_with_pg_instead_of_channel_key(api: APIClient, settings: Any) -> None:
+    settings.PORTONE_CERT = {**settings.PORTONE_CERT, "CHANNEL_KEY": None, "PG": "danal"}
+    body = api.post(PREPARE).json()
+    assert body["pg"] == "danal" and "channel_key" not in body
+
+
+def test_full_flow_stores_the_identity(
+    api: APIClient, user: Any, portone: PortOneStub, django_capture_on_commit_callbacks: Any
+) -> None:
+    received: list[dict[str, Any]] = []
+    identity_verified.connect(lambda **kw: received.append(kw), weak=False, dispatch_uid="t1")
+    try:
+        merchant_uid = prepare(api)
+        portone.token()
+        portone.certification(IMP_UID, merchant_uid, name="김민수", birthday="2000-02-29")
+        with django_capture_on_commit_callbacks(execute=True):
+            response = certify(api, IMP_UID, merchant_uid)
+    finally:
+        identity_verified.disconnect(dispatch_uid="t1")
+
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["verified"] is True
+    assert body["name"] == "김민수"
+    assert body["birth_date"] == "2000-02-29"
+    assert isinstance(body["age"], int)
+    assert set(body) == {"verified", "name", "birth_date", "age", "verified_at"}
+
+    identity = VerifiedIdentity.objects.get(user=user)
+    assert identity.name == "김민수"
+    assert identity.birth_date == date(2000, 2, 29)
+    assert identity.ci == CI
+    assert identity.provider == "danal"
+    assert identity.gender == "male"
+    assert identity.imp_uid == IMP_UID
+    attempt = CertificationAttempt.objects.get(merchant_uid=merchant_uid)
+    assert attempt.status == "verified" and attempt.imp_uid == IMP_UID
+    assert attempt.failure_code == ""
+
+    assert len(received) == 1
+    assert received[0]["identity"] == identity and received[0]["created"] is True
+    assert received[0]["user"] == user and received[0]["request"] is not None
+
+
+def test_me(api: APIClient, portone: PortOneStub) -> None:
+    assert api.get(ME).json() == {"verified": False}
+    merchant_uid = prepare(api)
+    portone.token()
+    portone.certification(IMP_UID, merchant_uid)
+    assert certify(api, IMP_UID, merchant_uid).status_code == 201
+    body = api.get(ME).json()
+    assert body["verified"] is True and body["name"] == "홍길동"
+    assert CI not in str(body) and "ci" not in body
+
+
+def test_reverification_by_the_same_person_updates(
+    api: APIClient, user: Any, portone: PortOneStub
+) -> None:
+    portone.token()
+    first = prepare(api)
+    portone.certification(IMP_UID, first)
+    assert certify(api, IMP_UID, first).status_code == 201
+    before = VerifiedIdentity.objects.get(user=user)
+
+    second = prepare(api)
+    portone.certification("imp_100000000002", second, name="홍길동", birthday="1990-05-17")
+    assert certify(api, "imp_100000000002", second).status_code == 201
+    after = VerifiedIdentity.objects.get(user=user)
+    assert after.pk == before.pk
+    assert after.imp_uid == "imp_100000000002"
+    assert after.verified_at > before.verified_at
+    assert VerifiedIdentity.objects.count() == 1
+
+
+def test_a_different_person_on_a_verified_account_is_refused(
+    api: APIClient, user: Any, portone: PortOneStub
+) -> None:
+    portone.token()
+    first = prepare(api)
+    portone.certification(IMP_UID, first)
+    assert certify(api, IMP_UID, first).status_code == 201
+    second = prepare(api)
+    portone.certification("imp_100000000002", second, name="이영희", ci=OTHER_CI)
+    response = certify(api, "imp_100000000002", second)
+    assert response.status_code == 409
+    assert response.json()["code"] == "identity_mismatch"
+    identity = VerifiedIdentity.objects.get(user=user)
+    assert identity.name == "홍길동" and identity.ci == CI
+    assert CertificationAttempt.objects.get(merchant_uid=second).failure_code == "identity_mismatch"
+
+
+# --- every error row: status, code, nothing stored, the attempt marked failed ---
+
+
+def _portone_answers(portone: PortOneStub, merchant_uid: str, case: str) -> None:
+    portone.token()
+    if case == "not_found":
+        portone.not_found(IMP_UID)
+    elif case == "401_twice":
+        portone.token("second")
+        portone.answer(IMP_UID, status=401, json=envelope(None, -1, "Unauthorized"))
+    elif case == "500":
+        portone.answer(IMP_UID, status=500, json=envelope(None, -1, "error"))
+    elif case == "html":
+        portone.answer(IMP_UID, status=502, body="<html>Bad gateway</html>")
+    elif case == "code_minus_1":
+        portone.answer(IMP_UID, json=envelope(None, -1, "실패"))
+    elif case == "timeout":
+        portone.answer(IMP_UID, body=requests.ReadTimeout())
+    elif case == "refused":
+        portone.answer(IMP_UID, body=requests.ConnectionError("refused"))
+    elif case == "not_certified":
+        portone.certification(IMP_UID, merchant_uid, certified=False)
+    elif case == "wrong_merchant_uid":
+        portone.certification(IMP_UID, "cert" + "0" * 32)
+    elif case == "stale":
+        portone.certification(IMP_UID, merchant_uid, certified_at=int(time.time()) - 3600)
+    elif case == "no_birthday":
+        portone.certification(IMP_UID, merchant_uid, birthday="1990-05-17")
+        record = portone.rsps.registered()[-1]
+        portone.rsps.remove(record)
+        portone.answer(
+            IMP_UID,
+            json=envelope(
+                {
+                    "imp_uid": IMP_UID,
+                    "merchant_uid": merchant_uid,
+                    "pg_provider": "danal",
+                    "foreigner": False,
+                    "certified": True,
+                    "certified_at": int(time.time()),
+                }
+            ),
+        )
+
+
+ERROR_CASES = [
+    ("not_found", 400, "certification_not_found"),
+    ("401_twice", 502, "portone_error"),
+    ("500", 502, "portone_error"),
+    ("html", 502, "portone_error"),
+    ("code_minus_1", 502, "portone_error"),
+    ("timeout", 504, "portone_timeout"),
+    ("refused", 503, "portone_unavailable"),
+    ("not_certified", 400, "not_certified"),
+    ("wrong_merchant_uid", 400, "attempt_mismatch"),
+    ("stale", 400, "certification_stale"),
+    ("no_birthday", 502, "portone_error"),
+]
+
+
+@pytest.mark.parametrize(("case", "status", "code"), ERROR_CASES)
+def test_error_rows(
+    api: APIClient,
+    user: Any,
+    portone: PortOneStub,
+    django_capture_on_commit_callbacks: Any,
+    case: str,
+    status: int,
+    code: str,
+) -> None:
+    failures: list[dict[str, Any]] = []
+    verification_failed.connect(lambda **kw: failures.append(kw), weak=False, dispatch_uid="f")
+    try:
+        merchant_uid = prepare(api)
+        _portone_answers(portone, merchant_uid, case)
+        with django_capture_on_commit_callbacks(execute=True):
+            response = certify(api, IMP_UID, merchant_uid)
+    finally:
+        verification_failed.disconnect(dispatch_uid="f")
+    assert response.status_code == status, response.content
+    body = response.json()
+    assert body["code"] == code
+    assert set(body) == {"detail", "code"}
+    assert "홍길동" not in response.content.decode() and CI not in response.content.decode()
+    assert not VerifiedIdentity.objects.exists()
+    attempt = CertificationAttempt.objects.get(merchant_uid=merchant_uid)
+    assert attempt.status == "failed"
+    assert attempt.failure_code == code
+    assert attempt.imp_uid is None
+    assert [f["code"] for f in failures] == [code]
+    assert failures[0]["attempt"] == attempt and failures[0]["user"] == user
+
+
+def test_expired_attempt(api: APIClient, portone: PortOneStub) -> None:
+    merchant_uid = prepare(api)
+    CertificationAttempt.objects.filter(merchant_uid=merchant_uid).update(
+        expires_at=timezone.now() - timedelta(seconds=1)
+    )
+    response = certify(api, IMP_UID, merchant_uid)
+    assert response.status_code == 400
+    assert response.json()["code"] == "attempt_expired"
+    assert len(portone.rsps.calls) == 0  # refused before asking PortOne
+    attempt = CertificationAttempt.objects.get(merchant_uid=merchant_uid)
+    assert attempt.status == "failed" and attempt.failure_code == "attempt_expired"
+    assert not VerifiedIdentity.objects.exists()
+
+
+def test_unknown_merchant_uid(api: APIClient, portone: PortOneStub) -> None:
+    response = certify(api, IMP_UID, "cert" + "f" * 32)
+    assert response.status_code == 400
+    assert response.json()["code"] == "attempt_mismatch"
+    assert len(portone.rsps.calls) == 0
+    assert not VerifiedIdentity.objects.exists()
+
+
+def test_another_users_attempt(api: APIClient, make_user: Any, portone: PortOneStub) -> None:
+    other = APIClient()
+    other.force_authenticate(make_user())
+    foreign = prepare(other)
+    portone.token()
+    portone.certification(IMP_UID, foreign)
+    response = certify(api, IMP_UID, foreign)
+    assert response.status_code == 400
+    assert response.json()["code"] == "attempt_mismatch"
+    assert len(portone.rsps.calls) == 0
+    # The other user's attempt is left untouched.
+    attempt = CertificationAttempt.objects.get(merchant_uid=foreign)
+    assert attempt.status == "pending" and attempt.failure_code == ""
+    assert not VerifiedIdentity.objects.exists()
+
+
+def test_replayed_imp_uid(api: APIClient, user: Any, portone: PortOneStub) -> None:
+    first = prepare(api)
+    portone.token()
+    portone.certification(IMP_UID, first)
+    assert certify(api, IMP_UID, first).status_code == 201
+    calls = len(portone.rsps.calls)
+
+    # The same request again, and the same result with a new attempt.
+    replay = certify(api, IMP_UID, first)
+    assert replay.status_code == 409 and replay.json()["code"] == "certification_used"
+    second = prepare(api)
+    replay = certify(api, IMP_UID, second)
+    assert replay.status_code == 409 and replay.json()["code"] == "certification_used"
+    assert len(portone.rsps.calls) == calls
+
+    assert CertificationAttempt.objects.get(merchant_uid=first).status == "verified"
+    attempt = CertificationAttempt.objects.get(merchant_uid=second)
+    assert attempt.status == "failed" and attempt.failure_code == "certification_used"
+    assert VerifiedIdentity.objects.count() == 1
+
+
+def test_replay_by_another_user_is_refused(
+    api: APIClient, make_user: Any, portone: PortOneStub
+) -> None:
+    first = prepare(api)
+    portone.token()
+    portone.certification(IMP_UID, first)
+    assert certify(api, IMP_UID, first).status_code == 201
+    other = APIClient()
+    other_user = make_user()
+    other.force_authenticate(other_user)
+    response = certify(other, IMP_UID, prepare(other))
+    assert response.status_code == 409 and response.json()["code"] == "certification_used"
+    assert not VerifiedIdentity.objects.filter(user=other_user).exists()
+
+
+def test_a_failed_attempt_can_be_retried_after_a_transient_error(
+    api: APIClient, user: Any, portone: PortOneStub
+) -> None:
+    merchant_uid = prepare(api)
+    portone.token()
+    portone.answer(IMP_UID, body=requests.ReadTimeout())
+    assert certify(api, IMP_UID, merchant_uid).status_code == 504
+    portone.certification(IMP_UID, merchant_uid)
+    assert certify(api, IMP_UID, merchant_uid).status_code == 201
+    attempt = CertificationAttempt.objects.get(merchant_uid=merchant_uid)
+    assert attempt.status == "verified" and attempt.failure_code == ""
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"imp_uid": IMP_UID},
+        {"merchant_uid": "cert1"},
+        {"imp_uid": "../users/getToken", "merchant_uid": "cert1"},
+        {"imp_uid": "imp_1%2F..", "merchant_uid": "cert1"},
+        {"imp_uid": "imp_1\n", "merchant_uid": "cert1"},
+        {"imp_uid": ["imp_1"], "merchant_uid": "cert1"},
+        {"imp_uid": IMP_UID, "merchant_uid": "x" * 41},
+        {"imp_uid": IMP_UID, "merchant_uid": "cert 1; drop"},
+    ],
+)
+def test_malformed_bodies(api: APIClient, portone: PortOneStub, body: dict[str, Any]) -> None:
+    response = api.post(CERTIFY, body, format="json")
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid"
+    assert len(portone.rsps.calls) == 0
+
+
+def test_broken_json(api: APIClient, portone: PortOneStub) -> None:
+    response = api.post(CERTIFY, data="{not json", content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid"
+
+
+def test_anonymous_is_refused(db: None, portone: PortOneStub) -> None:
+    client = APIClient()
+    for url in (PREPARE, CERTIFY):
+        response = client.post(url, {"imp_uid": IMP_UID, "merchant_uid": "c"}, format="json")
+        assert response.status_code in (401, 403)
+        assert response.json()["code"] == "not_authenticated"
+    assert client.get(ME).status_code in (401, 403)
+    assert not CertificationAttempt.objects.exists()
+
+
+def test_csrf_is_enforced_for_session_auth(user: Any, portone: PortOneStub) -> None:
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(user)
+    response = client.post(PREPARE)
+    assert response.status_code == 403
+    assert "CSRF" in response.json()["detail"]
+    secret = "s3cr3t" * 5 + "ab"  # a 32-character CSRF secret
+    client.cookies["csrftoken"] = secret
+    response = client.post(PREPARE, HTTP_X_CSRFTOKEN=secret)
+    assert response.status_code == 201
+
+
+def test_throttled(api: APIClient, settings: Any) -> None:
+    settings.PORTONE_CERT = {**settings.PORTONE_CERT, "THROTTLE_RATE": "2/minute"}
+    assert api.post(PREPARE).status_code == 201
+    assert api.post(PREPARE).status_code == 201
+    response = api.post(PREPARE)
+    assert response.status_code == 429
+    assert response.json()["code"] == "throttled"
+
+
+def test_project_throttle_rate_wins(api: APIClient, settings: Any) -> None:
+    settings.REST_FRAMEWORK = {"DEFAULT_THROTTLE_RATES": {"portone_cert": "1/minute"}}
+    from rest_framework.settings import api_settings
+
+    from django_portone_cert.throttling import PortOneCertThrottle
+
+    api_settings.reload()
+    try:
+        PortOneCertThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+        assert api.post(PREPARE).status_code == 201
+        assert api.post(PREPARE).status_code == 429
+    finally:
+        PortOneCertThrottle.THROTTLE_RATES = {}
+        del settings.REST_FRAMEWORK
+        api_settings.reload()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_failure_is_recorded_under_atomic_requests(
+    user: Any, portone: PortOneStub, settings: Any
+) -> None:
+    for alias in settings.DATABASES:
+        settings.DATABASES[alias]["ATOMIC_REQUESTS"] = True
+    try:
+        client = APIClient()
+        client.force_authenticate(user)
+        merchant_uid = prepare(client)
+        portone.token()
+        portone.certification(IMP_UID, merchant_uid, certified=False)
+        assert certify(client, IMP_UID, merchant_uid).json()["code"] == "not_certified"
+        attempt = CertificationAttempt.objects.get(merchant_uid=merchant_uid)
+        assert attempt.failure_code == "not_certified"
+    finally:
+        for alias in settings.DATABASES:
+            settings.DATABASES[alias]["ATOMIC_REQUESTS"] = False
+
+
+def test_service_is_usable_without_a_request(user: Any, portone: PortOneStub) -> None:
+    from django_portone_cert import services
+
+    attempt = services.start_attempt(user=user)
+    portone.token()
+    portone.certification(IMP_UID, attempt.merchant_uid)
+    with transaction.atomic():
+        identity = services.verify_certification(
+            user=user, imp_uid=IMP_UID, merchant_uid=attempt.merchant_uid
+        )
+    assert identity.user == user and identity.ci == CI
+    assert portone.count(cert_url(IMP_UID)) == 1

@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import SystemCheckError
+
+from django_portone_cert.checks import check_settings
+
+VALID = {"IMP_KEY": "k", "IMP_SECRET": "s", "IMP_CODE": "imp12345678"}
+
+
+def ids(settings: Any, config: Any, **extra: Any) -> list[str]:
+    settings.PORTONE_CERT = config
+    for key, value in extra.items():
+        setattr(settings, key, value)
+    return [message.id for message in check_settings()]
+
+
+def test_valid_settings_pass(settings: Any) -> None:
+    assert ids(settings, VALID) == []
+
+
+@pytest.mark.parametrize(
+    ("config", "expected"),
+    [
+        ("not a dict", ["portone_cert.E001"]),
+        ({}, ["portone_cert.E002", "portone_cert.E003", "portone_cert.E004"]),
+        ({**VALID, "IMP_KEY": ""}, ["portone_cert.E002"]),
+        ({**VALID, "IMP_SECRET": None}, ["portone_cert.E003"]),
+        ({**VALID, "IMP_CODE": 123}, ["portone_cert.E005"]),
+        ({**VALID, "CHANNEL_KEY": 5}, ["portone_cert.E005"]),
+        ({**VALID, "API_BASE_URL": "api.iamport.kr"}, ["portone_cert.E006"]),
+        ({**VALID, "API_BASE_URL": "ftp://api.iamport.kr"}, ["portone_cert.E006"]),
+        ({**VALID, "TIMEOUT": 0}, ["portone_cert.E007"]),
+        ({**VALID, "TIMEOUT": (3, "10")}, ["portone_cert.E007"]),
+        ({**VALID, "TIMEOUT": (1, 2, 3)}, ["portone_cert.E007"]),
+        ({**VALID, "MIN_AGE": "19"}, ["portone_cert.E008"]),
+        ({**VALID, "MIN_AGE": True}, ["portone_cert.E008"]),
+        ({**VALID, "AGE_RULE": "korean"}, ["portone_cert.E009"]),
+        ({**VALID, "ATTEMPT_TTL": timedelta(0)}, ["portone_cert.E010"]),
+        ({**VALID, "MAX_CERTIFICATION_AGE": None}, ["portone_cert.E010"]),
+        ({**VALID, "REVERIFY_AFTER": "1 year"}, ["portone_cert.E010"]),
+        ({**VALID, "SANDBOX": "yes"}, ["portone_cert.E011"]),
+        ({**VALID, "CACHE": "nope"}, ["portone_cert.E012"]),
+        ({**VALID, "IMP_SECRETS": "typo"}, ["portone_cert.W002"]),
+    ],
+)
+def test_each_problem_has_its_id(settings: Any, config: Any, expected: list[str]) -> None:
+    assert ids(settings, config) == expected
+
+
+def test_accepted_shapes(settings: Any) -> None:
+    config = {
+        **VALID,
+        "TIMEOUT": 5,
+        "REVERIFY_AFTER": 365 * 24 * 3600,
+        "ATTEMPT_TTL": timedelta(minutes=5),
+        "API_BASE_URL": "https://static-api.iamport.kr",
+        "AGE_RULE": "year",
+    }
+    assert ids(settings, config) == []
+
+
+def test_http_base_url_warns_only_without_debug(settings: Any) -> None:
+    config = {**VALID, "API_BASE_URL": "http://127.0.0.1:9000"}
+    assert ids(settings, config, DEBUG=False) == ["portone_cert.W001"]
+    assert ids(settings, config, DEBUG=True) == []
+
+
+def test_rest_framework_required(settings: Any) -> None:
+    apps = [app for app in settings.INSTALLED_APPS if app != "rest_framework"]
+    assert ids(settings, VALID, INSTALLED_APPS=apps) == ["portone_cert.E013"]
+
+
+def test_messages_have_hints_and_name_the_setting(settings: Any) -> None:
+    settings.PORTONE_CERT = {}
+    messages = check_settings()
+    assert all(m.hint for m in messages)
+    assert 'settings.PORTONE_CERT["IMP_KEY"]' in messages[0].msg
+
+
+def test_through_call_command(settings: Any) -> None:
+    settings.PORTONE_CERT = {"IMP_KEY": "k"}
+    with pytest.raises(SystemCheckError) as info:
+        call_command("check")
+    assert "portone_cert.E003" in str(info.value)
+    assert "portone_cert.E004" in str(info.value)
+    settings.PORTONE_CERT = VALID
+    call_command("check")
+
+
+def test_warning_through_call_command(settings: Any, capsys: Any) -> None:
+    settings.PORTONE_CERT = {**VALID, "API_BASE_URL": "http://example.test"}
+    call_command("check")
+    assert "portone_cert.W001" in capsys.readouterr().err

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.test import override_settings
+
+from django_portone_cert.conf import DEFAULTS, app_settings
+from django_portone_cert.exceptions import ConfigurationError
+
+
+def test_defaults_are_read_from_one_place(settings: Any) -> None:
+    settings.PORTONE_CERT = {"IMP_KEY": "k", "IMP_SECRET": "s", "IMP_CODE": "c"}
+    assert app_settings.API_BASE_URL == DEFAULTS["API_BASE_URL"]
+    assert app_settings.TIMEOUT == (3.05, 10.0)
+    assert app_settings.MIN_AGE == 19
+    assert app_settings.AGE_RULE == "full"
+    assert app_settings.REVERIFY_AFTER is None
+    assert app_settings.CACHE == "default"
+    assert app_settings.SANDBOX is False
+
+
+def test_read_lazily_with_override_settings() -> None:
+    with override_settings(PORTONE_CERT={"IMP_KEY": "first"}):
+        assert app_settings.IMP_KEY == "first"
+    with override_settings(PORTONE_CERT={"IMP_KEY": "second", "REVERIFY_AFTER": 60}):
+        assert app_settings.IMP_KEY == "second"
+        assert app_settings.REVERIFY_AFTER == timedelta(seconds=60)
+
+
+def test_missing_credential_names_the_setting(settings: Any) -> None:
+    settings.PORTONE_CERT = {}
+    with pytest.raises(ConfigurationError, match=r'PORTONE_CERT\["IMP_SECRET"\]'):
+        app_settings.IMP_SECRET  # noqa: B018
+
+
+def test_settings_must_be_a_dict(settings: Any) -> None:
+    settings.PORTONE_CERT = ["IMP_KEY"]
+    with pytest.raises(ConfigurationError):
+        app_settings.IMP_KEY  # noqa: B018
+
+
+def test_single_number_timeout(settings: Any) -> None:
+    settings.PORTONE_CERT = {"TIMEOUT": 4}
+    assert app_settings.TIMEOUT == (4.0, 4.0)
