@@ -7,7 +7,7 @@ PORT ?= 8000
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test demo lint format bench clean
+.PHONY: test demo lint format messages clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,3 +39,8 @@ format: $(STAMP)
 
 clean:
 	rm -rf .venv .venv-* build dist *.egg-info
+
+## Regenerate and compile the Korean catalogue after changing a user-facing string.
+messages: $(STAMP)
+	cd django_portone_cert && ../$(BIN)/django-admin makemessages -l ko --no-obsolete --no-location --settings=tests.settings --pythonpath=..
+	msgfmt --check -o django_portone_cert/locale/ko/LC_MESSAGES/django.mo django_portone_cert/locale/ko/LC_MESSAGES/django.po

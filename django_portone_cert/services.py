@@ -46,6 +46,13 @@ def get_identity(user: Any) -> VerifiedIdentity | None:
     return identity
 
 
+async def aget_identity(user: Any) -> VerifiedIdentity | None:
+    """:func:`get_identity` for async views."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return await VerifiedIdentity.objects.filter(user_id=user.pk).afirst()
+
+
 def start_attempt(*, user: Any, request: HttpRequest | None = None) -> CertificationAttempt:
     """Mint a new attempt bound to ``user``; its ``merchant_uid`` goes to ``IMP.certification``."""
     if not getattr(user, "is_authenticated", False):

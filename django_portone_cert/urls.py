@@ -8,4 +8,5 @@ urlpatterns = [
     path("prepare/", views.PrepareView.as_view(), name="prepare"),
     path("certifications/", views.CertifyView.as_view(), name="certify"),
     path("me/", views.MeView.as_view(), name="me"),
+    path("verify/", views.VerifyPageView.as_view(), name="verify"),
 ]

@@ -2,8 +2,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db import transaction
+from django.http import HttpRequest
+from django.shortcuts import resolve_url
+from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.generic import TemplateView
 from rest_framework import exceptions, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -12,6 +18,7 @@ from rest_framework.views import APIView, exception_handler
 
 from . import services
 from .exceptions import InvalidRequest, PortOneCertError
+from .messages import verify_page_messages
 from .serializers import AttemptSerializer, CertifyRequestSerializer, IdentitySerializer
 from .throttling import PortOneCertThrottle
 
@@ -96,3 +103,41 @@ class MeView(PortOneCertAPIView):
         if identity is None:
             return Response({"verified": False})
         return Response(IdentitySerializer(identity).data)
+
+
+V1_SDK_URL = "https://cdn.iamport.kr/v1/iamport.js"
+
+
+def safe_next_url(request: HttpRequest, default: str = "/") -> str:
+    """``?next=`` if it points at this site, else ``default``."""
+    candidate = request.GET.get("next") or ""
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return resolve_url(default)
+
+
+class VerifyPageView(LoginRequiredMixin, TemplateView):
+    """``GET verify/?next=…``: the page with the verification button."""
+
+    template_name = "portone_cert/verify.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        next_url = safe_next_url(self.request)
+        context.update(
+            {
+                "next_url": next_url,
+                "reason": self.request.GET.get("reason", ""),
+                "identity": services.get_identity(self.request.user),
+                "sdk_url": V1_SDK_URL,
+                "config": {
+                    "prepareUrl": reverse("portone_cert:prepare"),
+                    "certifyUrl": reverse("portone_cert:certify"),
+                    "next": next_url,
+                    "messages": verify_page_messages(),
+                },
+            }
+        )
+        return context

@@ -5,6 +5,8 @@ import os
 SECRET_KEY = "tests-only-not-secret"
 DEBUG = False
 USE_TZ = True
+USE_I18N = True
+LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"
 ROOT_URLCONF = "tests.urls"
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
@@ -23,6 +25,7 @@ AUTH_USER_MODEL = os.environ.get("TEST_AUTH_USER_MODEL", "auth.User")
 
 MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

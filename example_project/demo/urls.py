@@ -7,6 +7,8 @@ from . import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("members/", views.verified_members, name="verified_members"),
+    path("adult/", views.adult_only, name="adult_only"),
+    path("fourteen/", views.FourteenPlusView.as_view(), name="fourteen_plus"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

@@ -1,20 +1,45 @@
-from django.contrib.auth.decorators import login_required, user_passes_test
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.generic import TemplateView
+
+from django_portone_cert import ages
+from django_portone_cert.decorators import age_required, identity_required
+from django_portone_cert.mixins import AgeRequiredMixin
+from django_portone_cert.services import get_identity
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    identity = getattr(request.user, "verified_identity", None)
-    return render(request, "demo/home.html", {"identity": identity})
+    return render(request, "demo/home.html", {"identity": get_identity(request.user)})
 
 
-def _is_verified(user: object) -> bool:
-    return hasattr(user, "verified_identity")
-
-
-@login_required
-@user_passes_test(_is_verified, login_url="home")
+@identity_required
 def verified_members(request: HttpRequest) -> HttpResponse:
     return render(
-        request, "demo/page.html", {"title": "본인인증 회원 전용", "body": "Verified members only."}
+        request,
+        "demo/page.html",
+        {"title": "본인인증 회원 전용", "body": "Any verified member may read this page."},
     )
+
+
+@age_required(ages.ADULT_CONTENT)  # 19, 연 나이 (청소년보호법)
+def adult_only(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "demo/page.html",
+        {
+            "title": "19세 이상 (청소년 이용불가)",
+            "body": "Open to people who reach 19 this year (연 나이), as 청소년보호법 requires.",
+        },
+    )
+
+
+class FourteenPlusView(AgeRequiredMixin, TemplateView):
+    """A page for 만 14세 and older (the age below which PIPA needs a guardian's consent)."""
+
+    min_age = ages.PERSONAL_DATA_CONSENT.min_age
+    age_rule = ages.PERSONAL_DATA_CONSENT.rule
+    template_name = "demo/page.html"
+    extra_context = {
+        "title": "만 14세 이상",
+        "body": "Open from the 14th birthday (만 나이).",
+    }

@@ -1,0 +1,140 @@
+"""The age gate's one behaviour, which the decorator, the mixin and the DRF permission share.
+
+:func:`evaluate` decides; :func:`response_for` turns a refusal into the Django
+response. Settings are read when a request is gated, never at decoration.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import resolve_url
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+
+from . import ages
+from .ages import AgeRule, AgeThreshold
+from .conf import app_settings
+from .models import VerifiedIdentity
+
+
+def _now() -> datetime:
+    return timezone.now()
+
+
+class Outcome(enum.Enum):
+    ALLOWED = "allowed"
+    LOGIN_REQUIRED = "login_required"
+    IDENTITY_REQUIRED = "identity_required"
+    REVERIFICATION_REQUIRED = "reverification_required"
+    AGE_TOO_LOW = "age_too_low"
+
+
+#: Marks "use the setting" where None is a meaningful value.
+class _Default(enum.Enum):
+    DEFAULT = "default"
+
+
+DEFAULT = _Default.DEFAULT
+
+
+@dataclass(frozen=True)
+class AgeGate:
+    """What a gated view demands. ``None`` / ``DEFAULT`` read the settings per request."""
+
+    min_age: int | _Default | None = DEFAULT
+    rule: AgeRule | None = None
+    max_verification_age: timedelta | _Default | None = DEFAULT
+
+    @classmethod
+    def build(
+        cls,
+        min_age: int | AgeThreshold | _Default | None = DEFAULT,
+        rule: AgeRule | None = None,
+        max_verification_age: timedelta | _Default | None = DEFAULT,
+    ) -> AgeGate:
+        if isinstance(min_age, AgeThreshold):
+            return cls.build(min_age.min_age, rule or min_age.rule, max_verification_age)
+        if rule is not None and rule not in ages.RULES:
+            raise ValueError(f"rule must be one of {ages.RULES}, not {rule!r}")
+        if isinstance(min_age, bool) or not (
+            min_age is None or min_age is DEFAULT or isinstance(min_age, int)
+        ):
+            raise TypeError("min_age must be a whole number of years")
+        return cls(min_age, rule, max_verification_age)
+
+    def resolved_min_age(self) -> int | None:
+        return app_settings.MIN_AGE if self.min_age is DEFAULT else self.min_age
+
+    def resolved_rule(self) -> AgeRule:
+        return self.rule or app_settings.AGE_RULE
+
+    def resolved_max_verification_age(self) -> timedelta | None:
+        if self.max_verification_age is DEFAULT:
+            return app_settings.REVERIFY_AFTER
+        return self.max_verification_age
+
+    def evaluate(
+        self, user: Any, identity: VerifiedIdentity | None, now: datetime | None = None
+    ) -> Outcome:
+        if not getattr(user, "is_authenticated", False):
+            return Outcome.LOGIN_REQUIRED
+        if identity is None:
+            return Outcome.IDENTITY_REQUIRED
+        now = now or _now()
+        max_verification_age = self.resolved_max_verification_age()
+        if max_verification_age is not None and now - identity.verified_at > max_verification_age:
+            return Outcome.REVERIFICATION_REQUIRED
+        min_age = self.resolved_min_age()
+        if min_age is not None and not ages.meets_age(
+            identity.birth_date, min_age, self.resolved_rule(), ages.today_kst(now)
+        ):
+            return Outcome.AGE_TOO_LOW
+        return Outcome.ALLOWED
+
+
+def verify_page_url(verify_url: str | None = None) -> str:
+    return resolve_url(verify_url) if verify_url else reverse("portone_cert:verify")
+
+
+def response_for(
+    request: HttpRequest,
+    outcome: Outcome,
+    gate: AgeGate,
+    identity: VerifiedIdentity | None,
+    *,
+    login_url: str | None = None,
+    verify_url: str | None = None,
+    raise_exception: bool = False,
+) -> HttpResponse | None:
+    """None when the view may run; else the redirect or the refusal page."""
+    if outcome is Outcome.ALLOWED:
+        return None
+    if raise_exception:
+        raise PermissionDenied(outcome.value)
+    path = request.get_full_path()
+    if outcome is Outcome.LOGIN_REQUIRED:
+        return redirect_to_login(path, login_url)
+    if outcome in (Outcome.IDENTITY_REQUIRED, Outcome.REVERIFICATION_REQUIRED):
+        response = redirect_to_login(path, verify_page_url(verify_url))
+        if outcome is Outcome.REVERIFICATION_REQUIRED:
+            response["Location"] += "&reason=reverify"
+        return response
+    rule = gate.resolved_rule()
+    return TemplateResponse(
+        request,
+        "portone_cert/age_denied.html",
+        {
+            "min_age": gate.resolved_min_age(),
+            "rule": rule,
+            "age": identity.age(rule=rule) if identity is not None else None,
+        },
+        status=403,
+    ).render()

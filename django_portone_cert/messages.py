@@ -1,0 +1,37 @@
+"""User-facing messages shared by the gates, the API and the verify page."""
+
+from __future__ import annotations
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from .exceptions import ERROR_CLASSES
+
+#: Why a gate refused, by the code the DRF permission answers with.
+GATE_MESSAGES: dict[str, str | Promise] = {
+    "identity_required": _("Identity verification is required."),
+    "reverification_required": _("Your identity verification has expired. Please verify again."),
+    "age_too_low": _("You are not old enough to use this page."),
+}
+
+#: What only the browser can run into.
+PAGE_MESSAGES: dict[str, str | Promise] = {
+    "starting": _("Opening the identity verification window…"),
+    "checking": _("Checking the verification result…"),
+    "success": _("Verified. Taking you back…"),
+    "cancelled": _("The identity verification was cancelled or failed."),
+    "network": _("The server could not be reached. Check your connection and try again."),
+    "throttled": _("Too many attempts. Please wait a moment and try again."),
+    "not_authenticated": _("Please log in again."),
+    "error": _("Something went wrong. Please try again."),
+}
+
+
+def verify_page_messages() -> dict[str, str]:
+    """Every message the verify page may show, by code, in the active language."""
+    messages: dict[str, str | Promise] = {
+        code: cls.default_message for code, cls in ERROR_CLASSES.items()
+    }
+    messages.update(GATE_MESSAGES)
+    messages.update(PAGE_MESSAGES)
+    return {code: str(text) for code, text in messages.items()}
