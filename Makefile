@@ -20,11 +20,12 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 	TEST_AUTH_USER_MODEL=custom_user.EmailUser $(BIN)/python -m pytest -q
 
-## Run the example project on http://127.0.0.1:$(PORT)/ (SQLite).
+## Run the example project on http://127.0.0.1:$(PORT)/ (SQLite, sandbox mode: no credentials, no network).
 demo: $(STAMP)
-	$(BIN)/python example_project/manage.py migrate --no-input
-	$(BIN)/python example_project/manage.py demo_user
-	$(BIN)/python example_project/manage.py runserver 127.0.0.1:$(PORT)
+	PORT=$(PORT) $(BIN)/python example_project/manage.py migrate --no-input
+	PORT=$(PORT) $(BIN)/python example_project/manage.py demo_user
+	@echo "Open http://127.0.0.1:$(PORT)/ and log in."
+	PORT=$(PORT) $(BIN)/python example_project/manage.py runserver 127.0.0.1:$(PORT)
 
 ## ruff, mypy and the migration check.
 lint: $(STAMP)

@@ -131,6 +131,27 @@ def check_settings(
             )
         )
 
+    if value("SANDBOX") is True:
+        if not settings.DEBUG:
+            errors.append(
+                Error(
+                    f"{_name('SANDBOX')} is on while DEBUG is off: the sandbox accepts any "
+                    "identity anyone types and must never run in production.",
+                    hint="Turn SANDBOX off, or use it only with DEBUG = True.",
+                    id="portone_cert.E014",
+                )
+            )
+        if isinstance(base_url, str) and base_url.rstrip("/") == DEFAULTS["API_BASE_URL"]:
+            errors.append(
+                Warning(
+                    f"{_name('SANDBOX')} is on but {_name('API_BASE_URL')} is PortOne's: "
+                    "the server would read results from the real PortOne.",
+                    hint='Point it at the sandbox API, e.g. "http://127.0.0.1:8000'
+                    '/portone-cert/sandbox/api".',
+                    id="portone_cert.W003",
+                )
+            )
+
     unknown = sorted(set(config) - set(DEFAULTS))
     if unknown:
         errors.append(

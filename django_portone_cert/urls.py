@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -9,4 +9,6 @@ urlpatterns = [
     path("certifications/", views.CertifyView.as_view(), name="certify"),
     path("me/", views.MeView.as_view(), name="me"),
     path("verify/", views.VerifyPageView.as_view(), name="verify"),
+    # 404 unless PORTONE_CERT["SANDBOX"] is on (and DEBUG).
+    path("sandbox/", include("django_portone_cert.testing.sandbox_urls")),
 ]

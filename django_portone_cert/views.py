@@ -20,6 +20,7 @@ from . import services
 from .exceptions import InvalidRequest, PortOneCertError
 from .messages import verify_page_messages
 from .serializers import AttemptSerializer, CertifyRequestSerializer, IdentitySerializer
+from .testing.sandbox import sandbox_enabled
 from .throttling import PortOneCertThrottle
 
 
@@ -131,7 +132,7 @@ class VerifyPageView(LoginRequiredMixin, TemplateView):
                 "next_url": next_url,
                 "reason": self.request.GET.get("reason", ""),
                 "identity": services.get_identity(self.request.user),
-                "sdk_url": V1_SDK_URL,
+                "sdk_url": reverse("portone_cert:sandbox-sdk") if sandbox_enabled() else V1_SDK_URL,
                 "config": {
                     "prepareUrl": reverse("portone_cert:prepare"),
                     "certifyUrl": reverse("portone_cert:certify"),

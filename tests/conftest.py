@@ -14,6 +14,8 @@ from rest_framework.test import APIClient
 
 from tests.portone_stub import PortOneStub
 
+pytest_plugins = ["django_portone_cert.testing.pytest_plugin"]
+
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex
 _real_getaddrinfo = socket.getaddrinfo
@@ -73,7 +75,7 @@ def _clear_caches() -> Iterator[None]:
 
 
 @pytest.fixture
-def portone() -> Iterator[PortOneStub]:
+def portone_stub() -> Iterator[PortOneStub]:
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
         yield PortOneStub(rsps)
 

@@ -5,7 +5,6 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
-import requests
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -13,9 +12,10 @@ from rest_framework.test import APIClient
 
 from django_portone_cert.models import CertificationAttempt, VerifiedIdentity
 from django_portone_cert.signals import identity_verified, verification_failed
-from tests.portone_stub import CI, OTHER_CI, PortOneStub, cert_url, envelope
+from django_portone_cert.testing import FakePortOne
 
 IMP_UID = "imp_100000000001"
+ADULT = date(1990, 5, 17)
 PREPARE = reverse("portone_cert:prepare")
 CERTIFY = reverse("portone_cert:certify")
 ME = reverse("portone_cert:me")
@@ -53,16 +53,17 @@ def test_prepare_with_pg_instead_of_channel_key(api: APIClient, settings: Any) -
 
 
 def test_full_flow_stores_the_identity(
-    api: APIClient, user: Any, portone: PortOneStub, django_capture_on_commit_callbacks: Any
+    api: APIClient, user: Any, portone: FakePortOne, django_capture_on_commit_callbacks: Any
 ) -> None:
     received: list[dict[str, Any]] = []
     identity_verified.connect(lambda **kw: received.append(kw), weak=False, dispatch_uid="t1")
     try:
         merchant_uid = prepare(api)
-        portone.token()
-        portone.certification(IMP_UID, merchant_uid, name="김민수", birthday="2000-02-29")
+        imp_uid = portone.add_certification(
+            name="김민수", birth_date=date(2000, 2, 29), merchant_uid=merchant_uid
+        )
         with django_capture_on_commit_callbacks(execute=True):
-            response = certify(api, IMP_UID, merchant_uid)
+            response = certify(api, imp_uid, merchant_uid)
     finally:
         identity_verified.disconnect(dispatch_uid="t1")
 
@@ -77,12 +78,13 @@ def test_full_flow_stores_the_identity(
     identity = VerifiedIdentity.objects.get(user=user)
     assert identity.name == "김민수"
     assert identity.birth_date == date(2000, 2, 29)
-    assert identity.ci == CI
+    assert identity.ci == portone.person_ci("김민수", date(2000, 2, 29))
+    assert len(identity.ci) == 88
     assert identity.provider == "danal"
     assert identity.gender == "male"
-    assert identity.imp_uid == IMP_UID
+    assert identity.imp_uid == imp_uid
     attempt = CertificationAttempt.objects.get(merchant_uid=merchant_uid)
-    assert attempt.status == "verified" and attempt.imp_uid == IMP_UID
+    assert attempt.status == "verified" and attempt.imp_uid == imp_uid
     assert attempt.failure_code == ""
 
     assert len(received) == 1
@@ -90,96 +92,75 @@ def test_full_flow_stores_the_identity(
     assert received[0]["user"] == user and received[0]["request"] is not None
 
 
-def test_me(api: APIClient, portone: PortOneStub) -> None:
+def test_me(api: APIClient, portone: FakePortOne) -> None:
     assert api.get(ME).json() == {"verified": False}
     merchant_uid = prepare(api)
-    portone.token()
-    portone.certification(IMP_UID, merchant_uid)
-    assert certify(api, IMP_UID, merchant_uid).status_code == 201
+    imp_uid = portone.add_certification(merchant_uid=merchant_uid)
+    assert certify(api, imp_uid, merchant_uid).status_code == 201
     body = api.get(ME).json()
     assert body["verified"] is True and body["name"] == "홍길동"
-    assert CI not in str(body) and "ci" not in body
+    assert portone.person_ci("홍길동", ADULT) not in str(body) and "ci" not in body
 
 
 def test_reverification_by_the_same_person_updates(
-    api: APIClient, user: Any, portone: PortOneStub
+    api: APIClient, user: Any, portone: FakePortOne
 ) -> None:
-    portone.token()
     first = prepare(api)
-    portone.certification(IMP_UID, first)
-    assert certify(api, IMP_UID, first).status_code == 201
+    assert certify(api, portone.add_certification(merchant_uid=first), first).status_code == 201
     before = VerifiedIdentity.objects.get(user=user)
 
     second = prepare(api)
-    portone.certification("imp_100000000002", second, name="홍길동", birthday="1990-05-17")
-    assert certify(api, "imp_100000000002", second).status_code == 201
+    again = portone.add_certification(name="홍길동", birth_date=ADULT, merchant_uid=second)
+    assert certify(api, again, second).status_code == 201
     after = VerifiedIdentity.objects.get(user=user)
     assert after.pk == before.pk
-    assert after.imp_uid == "imp_100000000002"
+    assert after.imp_uid == again
+    # One token served every PortOne call.
+    assert portone.token_requests == 1
     assert after.verified_at > before.verified_at
     assert VerifiedIdentity.objects.count() == 1
 
 
 def test_a_different_person_on_a_verified_account_is_refused(
-    api: APIClient, user: Any, portone: PortOneStub
+    api: APIClient, user: Any, portone: FakePortOne
 ) -> None:
-    portone.token()
     first = prepare(api)
-    portone.certification(IMP_UID, first)
-    assert certify(api, IMP_UID, first).status_code == 201
+    assert certify(api, portone.add_certification(merchant_uid=first), first).status_code == 201
     second = prepare(api)
-    portone.certification("imp_100000000002", second, name="이영희", ci=OTHER_CI)
-    response = certify(api, "imp_100000000002", second)
+    other = portone.add_certification(name="이영희", birth_date=ADULT, merchant_uid=second)
+    response = certify(api, other, second)
     assert response.status_code == 409
     assert response.json()["code"] == "identity_mismatch"
     identity = VerifiedIdentity.objects.get(user=user)
-    assert identity.name == "홍길동" and identity.ci == CI
+    assert identity.name == "홍길동" and identity.ci == portone.person_ci("홍길동", ADULT)
     assert CertificationAttempt.objects.get(merchant_uid=second).failure_code == "identity_mismatch"
 
 
 # --- every error row: status, code, nothing stored, the attempt marked failed ---
 
 
-def _portone_answers(portone: PortOneStub, merchant_uid: str, case: str) -> None:
-    portone.token()
+def _portone_answers(portone: FakePortOne, merchant_uid: str, case: str) -> str:
+    """Set the fake up for ``case``; return the imp_uid the browser would send."""
     if case == "not_found":
-        portone.not_found(IMP_UID)
-    elif case == "401_twice":
-        portone.token("second")
-        portone.answer(IMP_UID, status=401, json=envelope(None, -1, "Unauthorized"))
-    elif case == "500":
-        portone.answer(IMP_UID, status=500, json=envelope(None, -1, "error"))
-    elif case == "html":
-        portone.answer(IMP_UID, status=502, body="<html>Bad gateway</html>")
-    elif case == "code_minus_1":
-        portone.answer(IMP_UID, json=envelope(None, -1, "실패"))
-    elif case == "timeout":
-        portone.answer(IMP_UID, body=requests.ReadTimeout())
-    elif case == "refused":
-        portone.answer(IMP_UID, body=requests.ConnectionError("refused"))
+        return IMP_UID
+    imp_uid = portone.add_certification(merchant_uid=merchant_uid)
+    if case in ("401_twice", "500", "html", "code_minus_1", "timeout", "refused", "reset"):
+        fault = {
+            "401_twice": "unauthorized",
+            "500": "http_500",
+            "html": "http_503",
+            "code_minus_1": "code_-1",
+        }.get(case, case)
+        portone.inject(fault, times=2 if case == "401_twice" else 1, endpoint="certification")
     elif case == "not_certified":
-        portone.certification(IMP_UID, merchant_uid, certified=False)
+        portone.update_certification(imp_uid, certified=False, certified_at=0)
     elif case == "wrong_merchant_uid":
-        portone.certification(IMP_UID, "cert" + "0" * 32)
+        portone.update_certification(imp_uid, merchant_uid="cert" + "0" * 32)
     elif case == "stale":
-        portone.certification(IMP_UID, merchant_uid, certified_at=int(time.time()) - 3600)
+        portone.update_certification(imp_uid, certified_at=int(time.time()) - 3600)
     elif case == "no_birthday":
-        portone.certification(IMP_UID, merchant_uid, birthday="1990-05-17")
-        record = portone.rsps.registered()[-1]
-        portone.rsps.remove(record)
-        portone.answer(
-            IMP_UID,
-            json=envelope(
-                {
-                    "imp_uid": IMP_UID,
-                    "merchant_uid": merchant_uid,
-                    "pg_provider": "danal",
-                    "foreigner": False,
-                    "certified": True,
-                    "certified_at": int(time.time()),
-                }
-            ),
-        )
+        portone.update_certification(imp_uid, birthday=None)
+    return imp_uid
 
 
 ERROR_CASES = [
@@ -190,6 +171,7 @@ ERROR_CASES = [
     ("code_minus_1", 502, "portone_error"),
     ("timeout", 504, "portone_timeout"),
     ("refused", 503, "portone_unavailable"),
+    ("reset", 503, "portone_unavailable"),
     ("not_certified", 400, "not_certified"),
     ("wrong_merchant_uid", 400, "attempt_mismatch"),
     ("stale", 400, "certification_stale"),
@@ -201,7 +183,7 @@ ERROR_CASES = [
 def test_error_rows(
     api: APIClient,
     user: Any,
-    portone: PortOneStub,
+    portone: FakePortOne,
     django_capture_on_commit_callbacks: Any,
     case: str,
     status: int,
@@ -211,16 +193,17 @@ def test_error_rows(
     verification_failed.connect(lambda **kw: failures.append(kw), weak=False, dispatch_uid="f")
     try:
         merchant_uid = prepare(api)
-        _portone_answers(portone, merchant_uid, case)
+        imp_uid = _portone_answers(portone, merchant_uid, case)
         with django_capture_on_commit_callbacks(execute=True):
-            response = certify(api, IMP_UID, merchant_uid)
+            response = certify(api, imp_uid, merchant_uid)
     finally:
         verification_failed.disconnect(dispatch_uid="f")
     assert response.status_code == status, response.content
     body = response.json()
     assert body["code"] == code
     assert set(body) == {"detail", "code"}
-    assert "홍길동" not in response.content.decode() and CI not in response.content.decode()
+    text = response.content.decode()
+    assert "홍길동" not in text and portone.person_ci("홍길동", ADULT) not in text
     assert not VerifiedIdentity.objects.exists()
     attempt = CertificationAttempt.objects.get(merchant_uid=merchant_uid)
     assert attempt.status == "failed"
@@ -230,7 +213,7 @@ def test_error_rows(
     assert failures[0]["attempt"] == attempt and failures[0]["user"] == user
 
 
-def test_expired_attempt(api: APIClient, portone: PortOneStub) -> None:
+def test_expired_attempt(api: APIClient, portone: FakePortOne) -> None:
     merchant_uid = prepare(api)
     CertificationAttempt.objects.filter(merchant_uid=merchant_uid).update(
         expires_at=timezone.now() - timedelta(seconds=1)
@@ -238,50 +221,47 @@ def test_expired_attempt(api: APIClient, portone: PortOneStub) -> None:
     response = certify(api, IMP_UID, merchant_uid)
     assert response.status_code == 400
     assert response.json()["code"] == "attempt_expired"
-    assert len(portone.rsps.calls) == 0  # refused before asking PortOne
+    assert portone.count() == 0  # refused before asking PortOne
     attempt = CertificationAttempt.objects.get(merchant_uid=merchant_uid)
     assert attempt.status == "failed" and attempt.failure_code == "attempt_expired"
     assert not VerifiedIdentity.objects.exists()
 
 
-def test_unknown_merchant_uid(api: APIClient, portone: PortOneStub) -> None:
+def test_unknown_merchant_uid(api: APIClient, portone: FakePortOne) -> None:
     response = certify(api, IMP_UID, "cert" + "f" * 32)
     assert response.status_code == 400
     assert response.json()["code"] == "attempt_mismatch"
-    assert len(portone.rsps.calls) == 0
+    assert portone.count() == 0
     assert not VerifiedIdentity.objects.exists()
 
 
-def test_another_users_attempt(api: APIClient, make_user: Any, portone: PortOneStub) -> None:
+def test_another_users_attempt(api: APIClient, make_user: Any, portone: FakePortOne) -> None:
     other = APIClient()
     other.force_authenticate(make_user())
     foreign = prepare(other)
-    portone.token()
-    portone.certification(IMP_UID, foreign)
-    response = certify(api, IMP_UID, foreign)
+    response = certify(api, portone.add_certification(merchant_uid=foreign), foreign)
     assert response.status_code == 400
     assert response.json()["code"] == "attempt_mismatch"
-    assert len(portone.rsps.calls) == 0
+    assert portone.count() == 0
     # The other user's attempt is left untouched.
     attempt = CertificationAttempt.objects.get(merchant_uid=foreign)
     assert attempt.status == "pending" and attempt.failure_code == ""
     assert not VerifiedIdentity.objects.exists()
 
 
-def test_replayed_imp_uid(api: APIClient, user: Any, portone: PortOneStub) -> None:
+def test_replayed_imp_uid(api: APIClient, user: Any, portone: FakePortOne) -> None:
     first = prepare(api)
-    portone.token()
-    portone.certification(IMP_UID, first)
-    assert certify(api, IMP_UID, first).status_code == 201
-    calls = len(portone.rsps.calls)
+    imp_uid = portone.add_certification(merchant_uid=first)
+    assert certify(api, imp_uid, first).status_code == 201
+    calls = portone.count()
 
     # The same request again, and the same result with a new attempt.
-    replay = certify(api, IMP_UID, first)
+    replay = certify(api, imp_uid, first)
     assert replay.status_code == 409 and replay.json()["code"] == "certification_used"
     second = prepare(api)
-    replay = certify(api, IMP_UID, second)
+    replay = certify(api, imp_uid, second)
     assert replay.status_code == 409 and replay.json()["code"] == "certification_used"
-    assert len(portone.rsps.calls) == calls
+    assert portone.count() == calls
 
     assert CertificationAttempt.objects.get(merchant_uid=first).status == "verified"
     attempt = CertificationAttempt.objects.get(merchant_uid=second)
@@ -290,29 +270,27 @@ def test_replayed_imp_uid(api: APIClient, user: Any, portone: PortOneStub) -> No
 
 
 def test_replay_by_another_user_is_refused(
-    api: APIClient, make_user: Any, portone: PortOneStub
+    api: APIClient, make_user: Any, portone: FakePortOne
 ) -> None:
     first = prepare(api)
-    portone.token()
-    portone.certification(IMP_UID, first)
-    assert certify(api, IMP_UID, first).status_code == 201
+    imp_uid = portone.add_certification(merchant_uid=first)
+    assert certify(api, imp_uid, first).status_code == 201
     other = APIClient()
     other_user = make_user()
     other.force_authenticate(other_user)
-    response = certify(other, IMP_UID, prepare(other))
+    response = certify(other, imp_uid, prepare(other))
     assert response.status_code == 409 and response.json()["code"] == "certification_used"
     assert not VerifiedIdentity.objects.filter(user=other_user).exists()
 
 
 def test_a_failed_attempt_can_be_retried_after_a_transient_error(
-    api: APIClient, user: Any, portone: PortOneStub
+    api: APIClient, user: Any, portone: FakePortOne
 ) -> None:
     merchant_uid = prepare(api)
-    portone.token()
-    portone.answer(IMP_UID, body=requests.ReadTimeout())
-    assert certify(api, IMP_UID, merchant_uid).status_code == 504
-    portone.certification(IMP_UID, merchant_uid)
-    assert certify(api, IMP_UID, merchant_uid).status_code == 201
+    imp_uid = portone.add_certification(merchant_uid=merchant_uid)
+    portone.inject("timeout", endpoint="certification")
+    assert certify(api, imp_uid, merchant_uid).status_code == 504
+    assert certify(api, imp_uid, merchant_uid).status_code == 201
     attempt = CertificationAttempt.objects.get(merchant_uid=merchant_uid)
     assert attempt.status == "verified" and attempt.failure_code == ""
 
@@ -331,20 +309,20 @@ def test_a_failed_attempt_can_be_retried_after_a_transient_error(
         {"imp_uid": IMP_UID, "merchant_uid": "cert 1; drop"},
     ],
 )
-def test_malformed_bodies(api: APIClient, portone: PortOneStub, body: dict[str, Any]) -> None:
+def test_malformed_bodies(api: APIClient, portone: FakePortOne, body: dict[str, Any]) -> None:
     response = api.post(CERTIFY, body, format="json")
     assert response.status_code == 400
     assert response.json()["code"] == "invalid"
-    assert len(portone.rsps.calls) == 0
+    assert portone.count() == 0
 
 
-def test_broken_json(api: APIClient, portone: PortOneStub) -> None:
+def test_broken_json(api: APIClient, portone: FakePortOne) -> None:
     response = api.post(CERTIFY, data="{not json", content_type="application/json")
     assert response.status_code == 400
     assert response.json()["code"] == "invalid"
 
 
-def test_anonymous_is_refused(db: None, portone: PortOneStub) -> None:
+def test_anonymous_is_refused(db: None, portone: FakePortOne) -> None:
     client = APIClient()
     for url in (PREPARE, CERTIFY):
         response = client.post(url, {"imp_uid": IMP_UID, "merchant_uid": "c"}, format="json")
@@ -354,7 +332,7 @@ def test_anonymous_is_refused(db: None, portone: PortOneStub) -> None:
     assert not CertificationAttempt.objects.exists()
 
 
-def test_csrf_is_enforced_for_session_auth(user: Any, portone: PortOneStub) -> None:
+def test_csrf_is_enforced_for_session_auth(user: Any, portone: FakePortOne) -> None:
     client = APIClient(enforce_csrf_checks=True)
     client.force_login(user)
     response = client.post(PREPARE)
@@ -394,7 +372,7 @@ def test_project_throttle_rate_wins(api: APIClient, settings: Any) -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_failure_is_recorded_under_atomic_requests(
-    user: Any, portone: PortOneStub, settings: Any
+    user: Any, portone: FakePortOne, settings: Any
 ) -> None:
     for alias in settings.DATABASES:
         settings.DATABASES[alias]["ATOMIC_REQUESTS"] = True
@@ -402,9 +380,8 @@ def test_failure_is_recorded_under_atomic_requests(
         client = APIClient()
         client.force_authenticate(user)
         merchant_uid = prepare(client)
-        portone.token()
-        portone.certification(IMP_UID, merchant_uid, certified=False)
-        assert certify(client, IMP_UID, merchant_uid).json()["code"] == "not_certified"
+        imp_uid = portone.add_certification(merchant_uid=merchant_uid, certified=False)
+        assert certify(client, imp_uid, merchant_uid).json()["code"] == "not_certified"
         attempt = CertificationAttempt.objects.get(merchant_uid=merchant_uid)
         assert attempt.failure_code == "not_certified"
     finally:
@@ -412,15 +389,34 @@ def test_failure_is_recorded_under_atomic_requests(
             settings.DATABASES[alias]["ATOMIC_REQUESTS"] = False
 
 
-def test_service_is_usable_without_a_request(user: Any, portone: PortOneStub) -> None:
+def test_service_is_usable_without_a_request(user: Any, portone: FakePortOne) -> None:
     from django_portone_cert import services
 
     attempt = services.start_attempt(user=user)
-    portone.token()
-    portone.certification(IMP_UID, attempt.merchant_uid)
+    imp_uid = portone.add_certification(merchant_uid=attempt.merchant_uid)
     with transaction.atomic():
         identity = services.verify_certification(
-            user=user, imp_uid=IMP_UID, merchant_uid=attempt.merchant_uid
+            user=user, imp_uid=imp_uid, merchant_uid=attempt.merchant_uid
         )
-    assert identity.user == user and identity.ci == CI
-    assert portone.count(cert_url(IMP_UID)) == 1
+    assert identity.user == user and identity.ci == portone.person_ci("홍길동", ADULT)
+    assert portone.certification_requests == 1 and portone.token_requests == 1
+
+
+def test_many_verifications_share_one_token(make_user: Any, portone: FakePortOne) -> None:
+    for _ in range(10):
+        client = APIClient()
+        client.force_authenticate(make_user())
+        merchant_uid = prepare(client)
+        imp_uid = portone.add_certification(merchant_uid=merchant_uid)
+        assert certify(client, imp_uid, merchant_uid).status_code == 201
+    assert portone.token_requests == 1
+    assert portone.certification_requests == 10
+
+
+def test_an_expired_token_is_refreshed(api: APIClient, portone: FakePortOne) -> None:
+    first = prepare(api)
+    assert certify(api, portone.add_certification(merchant_uid=first), first).status_code == 201
+    portone.expire_tokens()  # PortOne ended it; our cache still holds it
+    second = prepare(api)
+    assert certify(api, portone.add_certification(merchant_uid=second), second).status_code == 201
+    assert portone.token_requests == 2

@@ -27,39 +27,41 @@ def client() -> PortOneClient:
     return PortOneClient()
 
 
-def test_token_is_reused_within_its_life(portone: PortOneStub, client: PortOneClient) -> None:
-    portone.token()
-    portone.certification(IMP_UID, "cert1")
+def test_token_is_reused_within_its_life(portone_stub: PortOneStub, client: PortOneClient) -> None:
+    portone_stub.token()
+    portone_stub.certification(IMP_UID, "cert1")
     for _ in range(5):
         client.get_certification(IMP_UID)
-    assert portone.token_requests == 1
-    assert portone.count(cert_url(IMP_UID)) == 5
+    assert portone_stub.token_requests == 1
+    assert portone_stub.count(cert_url(IMP_UID)) == 5
 
 
-def test_token_is_shared_between_clients_through_the_cache(portone: PortOneStub) -> None:
-    portone.token()
-    portone.certification(IMP_UID, "cert1")
+def test_token_is_shared_between_clients_through_the_cache(portone_stub: PortOneStub) -> None:
+    portone_stub.token()
+    portone_stub.certification(IMP_UID, "cert1")
     PortOneClient().get_certification(IMP_UID)
     PortOneClient().get_certification(IMP_UID)
-    assert portone.token_requests == 1
+    assert portone_stub.token_requests == 1
 
 
 def test_token_in_its_last_minute_is_not_cached(
-    portone: PortOneStub, client: PortOneClient
+    portone_stub: PortOneStub, client: PortOneClient
 ) -> None:
-    portone.token(ttl=50)
-    portone.certification(IMP_UID, "cert1")
+    portone_stub.token(ttl=50)
+    portone_stub.certification(IMP_UID, "cert1")
     client.get_certification(IMP_UID)
     client.get_certification(IMP_UID)
-    assert portone.token_requests == 2
+    assert portone_stub.token_requests == 2
 
 
-def test_bearer_token_user_agent_and_timeouts_are_sent(portone: PortOneStub, settings: Any) -> None:
+def test_bearer_token_user_agent_and_timeouts_are_sent(
+    portone_stub: PortOneStub, settings: Any
+) -> None:
     settings.PORTONE_CERT = {**settings.PORTONE_CERT, "TIMEOUT": (1.5, 7)}
-    portone.token("the-token")
-    portone.certification(IMP_UID, "cert1")
+    portone_stub.token("the-token")
+    portone_stub.certification(IMP_UID, "cert1")
     PortOneClient().get_certification(IMP_UID)
-    token_call, lookup = portone.rsps.calls
+    token_call, lookup = portone_stub.rsps.calls
     assert lookup.request.headers["Authorization"] == "Bearer the-token"
     assert f"django-portone-cert/{__version__}" in lookup.request.headers["User-Agent"]
     for call in (token_call, lookup):
@@ -69,40 +71,40 @@ def test_bearer_token_user_agent_and_timeouts_are_sent(portone: PortOneStub, set
     )
 
 
-def test_refreshes_the_token_once_on_401(portone: PortOneStub, client: PortOneClient) -> None:
-    portone.token("old")
-    portone.token("new")
-    portone.answer(IMP_UID, status=401, json=envelope(None, -1, "Unauthorized"))
-    portone.certification(IMP_UID, "cert1")
+def test_refreshes_the_token_once_on_401(portone_stub: PortOneStub, client: PortOneClient) -> None:
+    portone_stub.token("old")
+    portone_stub.token("new")
+    portone_stub.answer(IMP_UID, status=401, json=envelope(None, -1, "Unauthorized"))
+    portone_stub.certification(IMP_UID, "cert1")
     assert client.get_certification(IMP_UID).imp_uid == IMP_UID
-    assert portone.token_requests == 2
-    lookups = [c for c in portone.rsps.calls if c.request.url == cert_url(IMP_UID)]
+    assert portone_stub.token_requests == 2
+    lookups = [c for c in portone_stub.rsps.calls if c.request.url == cert_url(IMP_UID)]
     assert [c.request.headers["Authorization"] for c in lookups] == ["Bearer old", "Bearer new"]
     # The fresh token replaced the rejected one in the cache.
     assert client.get_token() == "new"
 
 
-def test_401_twice_is_an_auth_error(portone: PortOneStub, client: PortOneClient) -> None:
-    portone.token("a")
-    portone.token("b")
-    portone.answer(IMP_UID, status=401, json=envelope(None, -1, "Unauthorized"))
+def test_401_twice_is_an_auth_error(portone_stub: PortOneStub, client: PortOneClient) -> None:
+    portone_stub.token("a")
+    portone_stub.token("b")
+    portone_stub.answer(IMP_UID, status=401, json=envelope(None, -1, "Unauthorized"))
     with pytest.raises(PortOneAuthError) as info:
         client.get_certification(IMP_UID)
     assert info.value.code == "portone_error"
     assert info.value.status == 401
-    assert portone.count(cert_url(IMP_UID)) == 2
+    assert portone_stub.count(cert_url(IMP_UID)) == 2
 
 
-def test_wrong_credentials(portone: PortOneStub, client: PortOneClient) -> None:
-    portone.token(status=401)
+def test_wrong_credentials(portone_stub: PortOneStub, client: PortOneClient) -> None:
+    portone_stub.token(status=401)
     with pytest.raises(PortOneAuthError):
         client.get_certification(IMP_UID)
-    assert portone.count(cert_url(IMP_UID)) == 0
+    assert portone_stub.count(cert_url(IMP_UID)) == 0
 
 
-def test_not_found(portone: PortOneStub, client: PortOneClient) -> None:
-    portone.token()
-    portone.not_found(IMP_UID)
+def test_not_found(portone_stub: PortOneStub, client: PortOneClient) -> None:
+    portone_stub.token()
+    portone_stub.not_found(IMP_UID)
     with pytest.raises(CertificationNotFound) as info:
         client.get_certification(IMP_UID)
     assert info.value.code == "certification_not_found"
@@ -122,10 +124,10 @@ def test_not_found(portone: PortOneStub, client: PortOneClient) -> None:
     ],
 )
 def test_error_answers(
-    portone: PortOneStub, client: PortOneClient, kwargs: dict[str, Any], status: int
+    portone_stub: PortOneStub, client: PortOneClient, kwargs: dict[str, Any], status: int
 ) -> None:
-    portone.token()
-    portone.answer(IMP_UID, **kwargs)
+    portone_stub.token()
+    portone_stub.answer(IMP_UID, **kwargs)
     with pytest.raises(PortOneAPIError) as info:
         client.get_certification(IMP_UID)
     assert info.value.code == "portone_error"
@@ -144,17 +146,17 @@ def test_error_answers(
     ],
 )
 def test_transport_errors(
-    portone: PortOneStub, client: PortOneClient, error: Exception, expected: type[Exception]
+    portone_stub: PortOneStub, client: PortOneClient, error: Exception, expected: type[Exception]
 ) -> None:
-    portone.token()
-    portone.answer(IMP_UID, body=error)
+    portone_stub.token()
+    portone_stub.answer(IMP_UID, body=error)
     with pytest.raises(expected) as info:
         client.get_certification(IMP_UID)
     assert info.value.__cause__ is error
 
 
-def test_transport_errors_on_get_token(portone: PortOneStub, client: PortOneClient) -> None:
-    portone.rsps.add(responses.POST, TOKEN_URL, body=requests.ReadTimeout())
+def test_transport_errors_on_get_token(portone_stub: PortOneStub, client: PortOneClient) -> None:
+    portone_stub.rsps.add(responses.POST, TOKEN_URL, body=requests.ReadTimeout())
     with pytest.raises(PortOneTimeout):
         client.get_certification(IMP_UID)
 
@@ -182,26 +184,26 @@ def test_builtin_error_classes() -> None:
     ],
 )
 def test_hostile_imp_uid_sends_nothing(
-    portone: PortOneStub, client: PortOneClient, imp_uid: Any
+    portone_stub: PortOneStub, client: PortOneClient, imp_uid: Any
 ) -> None:
     with pytest.raises(InvalidRequest):
         client.get_certification(imp_uid)
     with pytest.raises(InvalidRequest):
         client.delete_certification(imp_uid)
-    assert len(portone.rsps.calls) == 0
+    assert len(portone_stub.rsps.calls) == 0
 
 
-def test_delete(portone: PortOneStub, client: PortOneClient) -> None:
-    portone.token()
+def test_delete(portone_stub: PortOneStub, client: PortOneClient) -> None:
+    portone_stub.token()
     record = certification_record(IMP_UID, "cert1")
-    portone.answer(IMP_UID, method=responses.DELETE, json=envelope(record))
+    portone_stub.answer(IMP_UID, method=responses.DELETE, json=envelope(record))
     assert client.delete_certification(IMP_UID).imp_uid == IMP_UID
-    assert portone.rsps.calls[-1].request.method == "DELETE"
+    assert portone_stub.rsps.calls[-1].request.method == "DELETE"
 
 
-def test_parses_a_full_record(portone: PortOneStub, client: PortOneClient) -> None:
-    portone.token()
-    portone.certification(IMP_UID, "cert1", certified_at=1_790_000_000, foreigner_v2=True)
+def test_parses_a_full_record(portone_stub: PortOneStub, client: PortOneClient) -> None:
+    portone_stub.token()
+    portone_stub.certification(IMP_UID, "cert1", certified_at=1_790_000_000, foreigner_v2=True)
     cert = client.get_certification(IMP_UID)
     assert cert == Certification(
         imp_uid=IMP_UID,
@@ -223,18 +225,18 @@ def test_parses_a_full_record(portone: PortOneStub, client: PortOneClient) -> No
 
 
 def test_birth_date_comes_from_birthday_never_from_birth(
-    portone: PortOneStub, client: PortOneClient
+    portone_stub: PortOneStub, client: PortOneClient
 ) -> None:
-    portone.token()
-    record = portone.certification(IMP_UID, "cert1", birthday="2007-01-01")
+    portone_stub.token()
+    record = portone_stub.certification(IMP_UID, "cert1", birthday="2007-01-01")
     # ``birth`` is 00:00 KST, which is still the previous year in UTC.
     assert datetime.fromtimestamp(record["birth"], tz=UTC).date() == date(2006, 12, 31)
     assert client.get_certification(IMP_UID).birth_date == date(2007, 1, 1)
 
 
-def test_tolerates_a_minimal_record(portone: PortOneStub, client: PortOneClient) -> None:
-    portone.token()
-    portone.answer(
+def test_tolerates_a_minimal_record(portone_stub: PortOneStub, client: PortOneClient) -> None:
+    portone_stub.token()
+    portone_stub.answer(
         IMP_UID,
         json=envelope({"imp_uid": IMP_UID, "pg_provider": "inicis_unified", "foreigner": False}),
     )
@@ -254,19 +256,19 @@ def test_tolerates_a_minimal_record(portone: PortOneStub, client: PortOneClient)
     ],
 )
 def test_foreigner_v2_is_preferred(
-    portone: PortOneStub, client: PortOneClient, fields: dict[str, Any], expected: bool | None
+    portone_stub: PortOneStub, client: PortOneClient, fields: dict[str, Any], expected: bool | None
 ) -> None:
-    portone.token()
+    portone_stub.token()
     record = certification_record(IMP_UID, "cert1")
     record.pop("foreigner_v2")
     record.update(fields)
-    portone.answer(IMP_UID, json=envelope(record))
+    portone_stub.answer(IMP_UID, json=envelope(record))
     assert client.get_certification(IMP_UID).is_foreigner is expected
 
 
-def test_repr_hides_personal_data(portone: PortOneStub, client: PortOneClient) -> None:
-    portone.token()
-    portone.certification(IMP_UID, "cert1")
+def test_repr_hides_personal_data(portone_stub: PortOneStub, client: PortOneClient) -> None:
+    portone_stub.token()
+    portone_stub.certification(IMP_UID, "cert1")
     text = repr(client.get_certification(IMP_UID))
     for secret in ("홍길동", CI, "01012345678", "D1D1D1"):
         assert secret not in text

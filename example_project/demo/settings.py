@@ -68,10 +68,19 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
 }
 
+# Sandbox mode (the default here): the site serves a fake PortOne itself, so the demo
+# needs no credentials and no network. Set PORTONE_IMP_KEY / PORTONE_IMP_SECRET /
+# PORTONE_IMP_CODE (and PORTONE_CHANNEL_KEY) to talk to the real PortOne instead.
+SANDBOX = "PORTONE_IMP_KEY" not in os.environ
+PORT = os.environ.get("PORT", "8000")
+
 PORTONE_CERT = {
-    "IMP_KEY": os.environ.get("PORTONE_IMP_KEY", "example-imp-key"),
-    "IMP_SECRET": os.environ.get("PORTONE_IMP_SECRET", "example-imp-secret"),
+    "IMP_KEY": os.environ.get("PORTONE_IMP_KEY", "sandbox-imp-key"),
+    "IMP_SECRET": os.environ.get("PORTONE_IMP_SECRET", "sandbox-imp-secret"),
     "IMP_CODE": os.environ.get("PORTONE_IMP_CODE", "imp00000000"),
     "CHANNEL_KEY": os.environ.get("PORTONE_CHANNEL_KEY") or None,
     "REVERIFY_AFTER": timedelta(days=365),
+    "SANDBOX": SANDBOX,
 }
+if SANDBOX:
+    PORTONE_CERT["API_BASE_URL"] = f"http://127.0.0.1:{PORT}/portone-cert/sandbox/api"

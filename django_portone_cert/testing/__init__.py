@@ -1,0 +1,28 @@
+"""A fake PortOne for tests and for the sandbox demo.
+
+- :class:`FakePortOne`: PortOne V1's 본인인증 API in memory (tokens with their real
+  life rules, results in the real formats, injectable faults, request counters).
+- ``with FakePortOne().activate():`` answers ``requests`` through ``responses``.
+- :class:`FakePortOneServer`: the same over HTTP on loopback.
+- ``pytest_plugins = ["django_portone_cert.testing.pytest_plugin"]``: the ``portone`` fixture.
+"""
+
+from .fake import FAULTS, CacheStore, FakePerson, FakePortOne, FakeResponse, MemoryStore
+
+__all__ = [
+    "FAULTS",
+    "CacheStore",
+    "FakePerson",
+    "FakePortOne",
+    "FakePortOneServer",
+    "FakeResponse",
+    "MemoryStore",
+]
+
+
+def __getattr__(name: str) -> object:
+    if name == "FakePortOneServer":
+        from .server import FakePortOneServer
+
+        return FakePortOneServer
+    raise AttributeError(name)

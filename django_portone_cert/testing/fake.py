@@ -1,0 +1,482 @@
+"""An in-memory model of PortOne's V1 본인인증 API, faithful to its published behaviour.
+
+Transports (the ``responses`` adapter, the loopback HTTP server, the sandbox
+views) turn HTTP requests into :meth:`FakePortOne.handle` calls, so all of them
+answer exactly alike.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import random
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+from urllib.parse import parse_qs, unquote
+
+from django.core.cache import caches
+
+from django_portone_cert.conf import get
+
+KST = timezone(timedelta(hours=9))
+
+TOKEN_LIFETIME = 30 * 60  # seconds
+TOKEN_LAST_MINUTE = 60
+TOKEN_EXTENSION = 5 * 60
+
+NOT_FOUND_MESSAGE = "인증결과가 존재하지 않습니다."
+UNAUTHORIZED_MESSAGE = "Unauthorized"
+MISSING_CREDENTIALS_MESSAGE = "imp_key, imp_secret 파라미터가 누락되었습니다."
+BAD_CREDENTIALS_MESSAGE = "imp_key, imp_secret 인증에 실패하였습니다."
+
+PROVIDERS = ("danal", "inicis_unified", "kcp_v2")
+CARRIERS = ("SKT", "KT", "LGT", "SKT_MVNO", "KT_MVNO", "LGT_MVNO")
+
+#: Faults :meth:`FakePortOne.inject` knows.
+FAULTS = (
+    "http_500",  # 500 with PortOne's JSON envelope
+    "http_503",  # 503 from a gateway, HTML
+    "html",  # 200 with an HTML page
+    "broken_json",  # 200 with a truncated JSON body
+    "code_-1",  # 200 with {"code": -1}
+    "unauthorized",  # 401 as if the token were bad
+    "timeout",  # no answer in time
+    "reset",  # the connection is reset
+    "refused",  # nobody listens
+)
+
+
+# --- storage: in memory for tests, a Django cache for the sandbox (several workers) ---
+
+
+class MemoryStore:
+    def __init__(self) -> None:
+        self._data: dict[str, Any] = {}
+        self._lock = threading.RLock()
+
+    def get(self, key: str) -> Any:
+        with self._lock:
+            return self._data.get(key)
+
+    def set(self, key: str, value: Any) -> None:
+        with self._lock:
+            self._data[key] = value
+
+    def incr(self, key: str) -> int:
+        with self._lock:
+            self._data[key] = self._data.get(key, 0) + 1
+            return int(self._data[key])
+
+    def lock(self) -> Any:
+        return self._lock
+
+
+class CacheStore:
+    """State in a Django cache, so every worker of a sandbox site sees it.
+
+    Use a cache the workers share (Redis, the database); local memory is per process.
+    """
+
+    def __init__(self, alias: str = "default", prefix: str = "portone_cert:sandbox") -> None:
+        self.alias = alias
+        self.prefix = prefix
+        self._lock = threading.RLock()
+
+    @property
+    def cache(self) -> Any:
+        return caches[self.alias]
+
+    def _key(self, key: str) -> str:
+        return f"{self.prefix}:{key}"
+
+    def get(self, key: str) -> Any:
+        return self.cache.get(self._key(key))
+
+    def set(self, key: str, value: Any) -> None:
+        self.cache.set(self._key(key), value, timeout=None)
+
+    def incr(self, key: str) -> int:
+        full = self._key(key)
+        self.cache.add(full, 0, timeout=None)
+        return int(self.cache.incr(full))
+
+    def lock(self) -> Any:
+        # Token issue is idempotent per PortOne's rules, so a process lock suffices.
+        return self._lock
+
+
+# --- people ---
+
+
+@dataclass(frozen=True)
+class FakePerson:
+    """Someone who can verify. The CI is derived from the person, so it is stable."""
+
+    name: str = "홍길동"
+    birth_date: date = date(1990, 5, 17)
+    gender: str | None = "male"
+    phone: str = "01012345678"
+    carrier: str = "SKT"
+    foreigner: bool = False
+
+    @property
+    def ci(self) -> str:
+        """88 base64 characters, the same at every site and provider (like a real CI)."""
+        seed = f"ci|{self.name}|{self.birth_date.isoformat()}|{self.gender}".encode()
+        return base64.b64encode(hashlib.sha512(seed).digest()).decode()
+
+    def di(self, site: str, provider: str) -> str:
+        """64 characters, per site and provider (like a real DI)."""
+        seed = f"di|{site}|{provider}|{self.name}|{self.birth_date.isoformat()}".encode()
+        return base64.b64encode(hashlib.sha384(seed).digest()).decode()
+
+
+@dataclass
+class FakeResponse:
+    status: int
+    body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+    #: Set when the transport must not answer normally: "timeout", "reset", "refused".
+    fault: str | None = None
+    #: Seconds to wait before answering.
+    delay: float = 0.0
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+def _envelope(response: Any, code: int = 0, message: str | None = None) -> dict[str, Any]:
+    return {"code": code, "message": message, "response": response}
+
+
+class FakePortOne:
+    """PortOne V1 for 본인인증, in memory.
+
+    >>> fake = FakePortOne()
+    >>> imp_uid = fake.add_certification(name="홍길동", birth_date=date(2000, 1, 1),
+    ...                                  merchant_uid="cert123")
+    >>> with fake.activate():       # answers requests' calls through ``responses``
+    ...     ...
+    """
+
+    def __init__(
+        self,
+        *,
+        imp_key: str | None = None,
+        imp_secret: str | None = None,
+        base_url: str | None = None,
+        store: MemoryStore | CacheStore | None = None,
+        clock: Callable[[], float] | None = None,
+        site: str = "fake-site",
+    ) -> None:
+        self.imp_key = imp_key or get("IMP_KEY") or "fake_imp_key"
+        self.imp_secret = imp_secret or get("IMP_SECRET") or "fake_imp_secret"
+        self._base_url = base_url
+        self.store = store or MemoryStore()
+        self._clock = clock or time.time
+        self._offset = 0.0
+        self.site = site
+        self.latency = 0.0
+        self._faults: list[tuple[str, str | None]] = []
+        self._fault_rates: dict[str, float] = {}
+        self._random = random.Random()  # noqa: S311 (fault injection, not security)
+        self._fault_lock = threading.Lock()
+        self.log: list[tuple[str, str, int]] = []
+
+    @property
+    def base_url(self) -> str:
+        """Where the ``responses`` adapter answers; default: the ``API_BASE_URL`` setting."""
+        return (self._base_url or str(get("API_BASE_URL"))).rstrip("/")
+
+    # --- time ---
+
+    def now(self) -> float:
+        return self._clock() + self._offset
+
+    def advance(self, seconds: float) -> None:
+        """Move the fake's clock forward (tokens expire, results grow old)."""
+        self._offset += seconds
+
+    # --- records ---
+
+    def add_certification(
+        self,
+        *,
+        name: str = "홍길동",
+        birth_date: date | str = date(1990, 5, 17),
+        merchant_uid: str | None = None,
+        provider: str = "danal",
+        certified: bool = True,
+        gender: str | None = "male",
+        phone: str = "01012345678",
+        carrier: str = "SKT",
+        foreigner: bool = False,
+        certified_at: datetime | float | None = None,
+        ci: str | bool | None = True,
+        imp_uid: str | None = None,
+        origin: str = "http://127.0.0.1:8000/portone-cert/verify/",
+    ) -> str:
+        """Store a result as PortOne would; return its ``imp_uid``.
+
+        ``ci=True`` derives the CI from the person (the same person always gets
+        the same CI); a string sets it; ``None`` leaves it out (Kakao via Inicis).
+        """
+        if isinstance(birth_date, str):
+            birth_date = date.fromisoformat(birth_date)
+        person = FakePerson(name, birth_date, gender, phone, carrier, foreigner)
+        imp_uid = imp_uid or f"imp_{secrets.randbelow(10**12):012d}"
+        if isinstance(certified_at, datetime):
+            certified_ts = int(certified_at.timestamp())
+        elif certified_at is not None:
+            certified_ts = int(certified_at)
+        else:
+            certified_ts = int(self.now())
+        midnight_kst = datetime(birth_date.year, birth_date.month, birth_date.day, tzinfo=KST)
+        record = {
+            "imp_uid": imp_uid,
+            "merchant_uid": merchant_uid,
+            "pg_tid": f"{provider}-{secrets.token_hex(8)}",
+            "pg_provider": provider,
+            "name": name,
+            "gender": gender,
+            "birthday": birth_date.isoformat(),
+            # Deprecated but still sent: 00:00 KST of the birth date, in Unix seconds.
+            "birth": int(midnight_kst.timestamp()),
+            "foreigner": foreigner if provider != "danal" else False,
+            "foreigner_v2": foreigner if provider != "danal" else None,
+            "phone": phone,
+            "carrier": carrier if provider != "inicis_unified" else None,
+            "certified": certified,
+            "certified_at": certified_ts if certified else 0,
+            "unique_key": person.ci if ci is True else (ci or None),
+            # KG이니시스 never sends a DI.
+            "unique_in_site": None
+            if provider == "inicis_unified"
+            else person.di(self.site, provider),
+            "origin": origin,
+        }
+        self.store.set(f"cert:{imp_uid}", record)
+        return imp_uid
+
+    def update_certification(self, imp_uid: str, **fields: Any) -> None:
+        """Change fields of a stored result as PortOne would send them (None sends null)."""
+        record = self.get_record(imp_uid)
+        if record is None:
+            raise KeyError(imp_uid)
+        record.update(fields)
+        self.store.set(f"cert:{imp_uid}", record)
+
+    def get_record(self, imp_uid: str) -> dict[str, Any] | None:
+        record = self.store.get(f"cert:{imp_uid}")
+        return dict(record) if record else None
+
+    def person_ci(self, name: str, birth_date: date, gender: str | None = "male") -> str:
+        return FakePerson(name, birth_date, gender).ci
+
+    # --- faults ---
+
+    def inject(self, fault: str, *, times: int = 1, endpoint: str | None = None) -> None:
+        """Make the next ``times`` requests (to ``endpoint``: "token" or
+        "certification", or any) fail with ``fault`` (one of :data:`FAULTS`)."""
+        if fault not in FAULTS:
+            raise ValueError(f"unknown fault {fault!r}; known: {', '.join(FAULTS)}")
+        with self._fault_lock:
+            self._faults.extend([(fault, endpoint)] * times)
+
+    def set_fault_rates(self, rates: dict[str, float], *, seed: int | None = None) -> None:
+        """Fail each request at random, e.g. ``{"http_500": 0.1, "timeout": 0.05}``."""
+        for fault in rates:
+            if fault not in FAULTS:
+                raise ValueError(f"unknown fault {fault!r}")
+        self._fault_rates = dict(rates)
+        if seed is not None:
+            self._random.seed(seed)
+
+    def expire_tokens(self) -> None:
+        """End the life of the current token now (the next call with it gets 401)."""
+        with self.store.lock():
+            token = self.store.get("token")
+            if token:
+                token["expired_at"] = int(self.now()) - 1
+                self.store.set("token", token)
+
+    def _take_fault(self, endpoint: str) -> str | None:
+        with self._fault_lock:
+            for index, (fault, where) in enumerate(self._faults):
+                if where is None or where == endpoint:
+                    del self._faults[index]
+                    return fault
+            roll = self._random.random()
+            for fault, rate in self._fault_rates.items():
+                if roll < rate:
+                    return fault
+                roll -= rate
+        return None
+
+    # --- counters ---
+
+    def count(self, endpoint: str | None = None) -> int:
+        """Requests received, all or per endpoint ("token", "certification")."""
+        return int(self.store.get(f"count:{endpoint or 'all'}") or 0)
+
+    @property
+    def token_requests(self) -> int:
+        return self.count("token")
+
+    @property
+    def certification_requests(self) -> int:
+        return self.count("certification")
+
+    def reset_counters(self) -> None:
+        for endpoint in ("all", "token", "certification", "other"):
+            self.store.set(f"count:{endpoint}", 0)
+
+    # --- the API ---
+
+    def handle(
+        self, method: str, path: str, headers: dict[str, str], body: bytes | str | None
+    ) -> FakeResponse:
+        """Answer one HTTP request (``path`` relative to the API root)."""
+        path = path.split("?", 1)[0]
+        endpoint = _endpoint(path)
+        self.store.incr("count:all")
+        self.store.incr(f"count:{endpoint}")
+        response = self._answer(method.upper(), path, endpoint, headers, body)
+        response.delay += self.latency
+        self.log.append((method.upper(), endpoint, response.status))
+        return response
+
+    def _answer(
+        self,
+        method: str,
+        path: str,
+        endpoint: str,
+        headers: dict[str, str],
+        body: bytes | str | None,
+    ) -> FakeResponse:
+        fault = self._take_fault(endpoint)
+        if fault is not None:
+            return _fault_response(fault)
+        if endpoint == "token":
+            if method != "POST":
+                return _json(405, _envelope(None, -1, "Method Not Allowed"))
+            return self._get_token(headers, body)
+        if endpoint == "certification":
+            return self._certification(method, path, headers)
+        return _json(404, _envelope(None, -1, "Not Found"))
+
+    def _get_token(self, headers: dict[str, str], body: bytes | str | None) -> FakeResponse:
+        params = _parse_body(headers, body)
+        key, secret = params.get("imp_key"), params.get("imp_secret")
+        if not key or not secret:
+            return _json(400, _envelope(None, -1, MISSING_CREDENTIALS_MESSAGE))
+        if key != self.imp_key or secret != self.imp_secret:
+            return _json(401, _envelope(None, -1, BAD_CREDENTIALS_MESSAGE))
+        now = int(self.now())
+        with self.store.lock():
+            token = self.store.get("token")
+            if not token or now >= token["expired_at"]:
+                token = {"access_token": secrets.token_hex(20), "expired_at": now + TOKEN_LIFETIME}
+            elif token["expired_at"] - now <= TOKEN_LAST_MINUTE:
+                # Asked in its last minute: the same token, five more minutes.
+                token = {**token, "expired_at": token["expired_at"] + TOKEN_EXTENSION}
+            self.store.set("token", token)
+        return _json(200, _envelope({**token, "now": now}))
+
+    def _authorised(self, headers: dict[str, str]) -> bool:
+        value = _header(headers, "Authorization") or ""
+        presented = value[7:] if value.lower().startswith("bearer ") else value
+        token = self.store.get("token")
+        return bool(
+            presented
+            and token
+            and secrets.compare_digest(presented, token["access_token"])
+            and self.now() < token["expired_at"]
+        )
+
+    def _certification(self, method: str, path: str, headers: dict[str, str]) -> FakeResponse:
+        if not self._authorised(headers):
+            return _json(401, _envelope(None, -1, UNAUTHORIZED_MESSAGE))
+        imp_uid = unquote(path[len("/certifications/") :])
+        record = self.get_record(imp_uid)
+        if record is None:
+            return _json(404, _envelope(None, -1, NOT_FOUND_MESSAGE))
+        if method == "GET":
+            return _json(200, _envelope(record))
+        if method == "DELETE":
+            self.store.set(f"cert:{imp_uid}", None)
+            return _json(200, _envelope(record))
+        return _json(405, _envelope(None, -1, "Method Not Allowed"))
+
+    # --- transports ---
+
+    def activate(self) -> AbstractContextManager[FakePortOne]:
+        """Answer ``requests`` calls to ``base_url`` for the duration of a ``with`` block."""
+        from .responses_adapter import activate
+
+        return activate(self)
+
+
+def _endpoint(path: str) -> str:
+    if path.rstrip("/") == "/users/getToken":
+        return "token"
+    if path.startswith("/certifications/") and len(path) > len("/certifications/"):
+        return "certification"
+    return "other"
+
+
+def _json(status: int, payload: Any) -> FakeResponse:
+    return FakeResponse(
+        status,
+        json.dumps(payload, ensure_ascii=False).encode(),
+        {"Content-Type": "application/json; charset=utf-8"},
+    )
+
+
+def _fault_response(fault: str) -> FakeResponse:
+    if fault == "http_500":
+        return _json(500, _envelope(None, -1, "Internal Server Error"))
+    if fault == "http_503":
+        page = b"<html><head><title>503 Service Temporarily Unavailable</title></head></html>"
+        return FakeResponse(503, page, {"Content-Type": "text/html"})
+    if fault == "html":
+        return FakeResponse(
+            200, b"<html><body>maintenance</body></html>", {"Content-Type": "text/html"}
+        )
+    if fault == "broken_json":
+        return FakeResponse(200, b'{"code": 0, "response": {', {"Content-Type": "application/json"})
+    if fault == "code_-1":
+        return _json(200, _envelope(None, -1, "요청을 처리하지 못했습니다."))
+    if fault == "unauthorized":
+        return _json(401, _envelope(None, -1, UNAUTHORIZED_MESSAGE))
+    return FakeResponse(0, b"", fault=fault)
+
+
+def _header(headers: dict[str, str], name: str) -> str | None:
+    for key, value in headers.items():
+        if key.lower() == name.lower():
+            return value
+    return None
+
+
+def _parse_body(headers: dict[str, str], body: bytes | str | None) -> dict[str, str]:
+    if not body:
+        return {}
+    text = body.decode() if isinstance(body, bytes) else body
+    content_type = (_header(headers, "Content-Type") or "").lower()
+    if "json" in content_type or text.lstrip().startswith("{"):
+        try:
+            data = json.loads(text)
+        except ValueError:
+            return {}
+        return (
+            {k: v for k, v in data.items() if isinstance(v, str)} if isinstance(data, dict) else {}
+        )
+    return {k: v[0] for k, v in parse_qs(text).items()}

@@ -1,0 +1,31 @@
+"""pytest fixtures for projects that use django-portone-cert.
+
+Enable in ``conftest.py``::
+
+    pytest_plugins = ["django_portone_cert.testing.pytest_plugin"]
+
+Then ``portone`` is a :class:`~django_portone_cert.testing.FakePortOne` that
+answers every PortOne request of the test, with the credentials of your settings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from .fake import FakePortOne
+
+
+@pytest.fixture
+def portone(settings: Any) -> Iterator[FakePortOne]:
+    """A fake PortOne for this test; no request leaves the process."""
+    config = dict(getattr(settings, "PORTONE_CERT", None) or {})
+    config.setdefault("IMP_KEY", "fake_imp_key")
+    config.setdefault("IMP_SECRET", "fake_imp_secret")
+    config.setdefault("IMP_CODE", "imp00000000")
+    settings.PORTONE_CERT = config
+    fake = FakePortOne()
+    with fake.activate():
+        yield fake

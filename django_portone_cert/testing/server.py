@@ -1,0 +1,107 @@
+"""A :class:`FakePortOne` over real HTTP on loopback, for end-to-end tests and benchmarks."""
+
+from __future__ import annotations
+
+import socket
+import struct
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any
+
+from .fake import FakePortOne
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def _serve(self) -> None:
+        self.server.connections_seen.add(self.client_address)
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        response = self.server.fake.handle(self.command, self.path, dict(self.headers), body)
+        if response.delay:
+            time.sleep(response.delay)
+        if response.fault == "timeout":
+            time.sleep(self.server.hang_seconds)
+            self.close_connection = True
+            return
+        if response.fault in ("reset", "refused"):
+            # SO_LINGER 0: close with a TCP reset instead of a clean shutdown.
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.close_connection = True
+            return
+        self.send_response(response.status)
+        for name, value in response.headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(response.body)))
+        self.end_headers()
+        self.wfile.write(response.body)
+
+    do_GET = do_POST = do_DELETE = do_PUT = do_PATCH = _serve
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    fake: FakePortOne
+    hang_seconds: float
+    connections_seen: set[tuple[str, int]]
+
+
+class FakePortOneServer:
+    """Serve ``fake`` on ``http://127.0.0.1:<port>`` in a background thread.
+
+    >>> with FakePortOneServer(FakePortOne()) as server:
+    ...     settings.PORTONE_CERT["API_BASE_URL"] = server.url
+
+    ``hang_seconds`` is how long a "timeout" fault keeps the request waiting.
+    ``connections`` counts the TCP connections clients opened.
+    """
+
+    def __init__(
+        self, fake: FakePortOne, *, host: str = "127.0.0.1", port: int = 0, hang_seconds: float = 30
+    ) -> None:
+        self.fake = fake
+        self._server = _Server((host, port), _Handler)
+        self._server.fake = fake
+        self._server.hang_seconds = hang_seconds
+        self._server.connections_seen = set()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    @property
+    def connections(self) -> int:
+        return len(self._server.connections_seen)
+
+    def start(self) -> FakePortOneServer:
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="fake-portone", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> FakePortOneServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()

@@ -1,0 +1,280 @@
+"""The fake PortOne answers as PortOne does (PORTONE.md): tokens, records, errors, faults."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+import requests
+
+from django_portone_cert.client import PortOneClient
+from django_portone_cert.exceptions import PortOneTimeout, PortOneUnavailable
+from django_portone_cert.testing import FAULTS, CacheStore, FakePerson, FakePortOne, MemoryStore
+from django_portone_cert.testing.fake import KST
+
+KEY = {"imp_key": "fake_imp_key", "imp_secret": "fake_imp_secret"}
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_800_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def fake(clock: Clock) -> FakePortOne:
+    return FakePortOne(imp_key="fake_imp_key", imp_secret="fake_imp_secret", clock=clock)
+
+
+def get_token(fake: FakePortOne, body: Any = None, form: bool = False) -> Any:
+    payload = body if body is not None else KEY
+    if form:
+        from urllib.parse import urlencode
+
+        return fake.handle(
+            "POST",
+            "/users/getToken",
+            {"Content-Type": "application/x-www-form-urlencoded"},
+            urlencode(payload).encode(),
+        )
+    return fake.handle(
+        "POST", "/users/getToken", {"Content-Type": "application/json"}, json.dumps(payload)
+    )
+
+
+def lookup(fake: FakePortOne, imp_uid: str, token: str, method: str = "GET") -> Any:
+    return fake.handle(
+        method, f"/certifications/{imp_uid}", {"Authorization": f"Bearer {token}"}, None
+    )
+
+
+# --- tokens ---
+
+
+def test_token_lives_thirty_minutes(fake: FakePortOne, clock: Clock) -> None:
+    answer = get_token(fake).json()
+    assert answer["code"] == 0 and answer["message"] is None
+    token = answer["response"]
+    assert token["now"] == 1_800_000_000
+    assert token["expired_at"] - token["now"] == 1800
+    assert len(token["access_token"]) == 40
+
+
+def test_same_token_before_expiry(fake: FakePortOne, clock: Clock) -> None:
+    first = get_token(fake).json()["response"]
+    clock.now += 600
+    second = get_token(fake, form=True).json()["response"]
+    assert second["access_token"] == first["access_token"]
+    assert second["expired_at"] == first["expired_at"]
+    assert second["now"] == first["now"] + 600
+
+
+def test_last_minute_extends_by_five_minutes(fake: FakePortOne, clock: Clock) -> None:
+    first = get_token(fake).json()["response"]
+    clock.now += 1800 - 30
+    again = get_token(fake).json()["response"]
+    assert again["access_token"] == first["access_token"]
+    assert again["expired_at"] == first["expired_at"] + 300
+
+
+def test_new_token_after_expiry_and_401_with_the_old(fake: FakePortOne, clock: Clock) -> None:
+    first = get_token(fake).json()["response"]
+    imp_uid = fake.add_certification(merchant_uid="cert1")
+    assert lookup(fake, imp_uid, first["access_token"]).status == 200
+    clock.now += 1800
+    assert lookup(fake, imp_uid, first["access_token"]).status == 401
+    fresh = get_token(fake).json()["response"]
+    assert fresh["access_token"] != first["access_token"]
+    assert lookup(fake, imp_uid, fresh["access_token"]).status == 200
+
+
+def test_bare_token_is_accepted(fake: FakePortOne) -> None:
+    token = get_token(fake).json()["response"]["access_token"]
+    imp_uid = fake.add_certification()
+    answer = fake.handle("GET", f"/certifications/{imp_uid}", {"Authorization": token}, None)
+    assert answer.status == 200
+
+
+@pytest.mark.parametrize("body", [{}, {"imp_key": "fake_imp_key"}, {"imp_secret": "x"}])
+def test_missing_credentials_400(fake: FakePortOne, body: dict[str, str]) -> None:
+    answer = get_token(fake, body)
+    assert answer.status == 400
+    assert answer.json()["code"] == -1 and answer.json()["response"] is None
+
+
+def test_wrong_credentials_401(fake: FakePortOne) -> None:
+    answer = get_token(fake, {"imp_key": "fake_imp_key", "imp_secret": "wrong"})
+    assert answer.status == 401
+    assert answer.json()["response"] is None
+
+
+# --- records ---
+
+
+def test_record_formats(fake: FakePortOne) -> None:
+    imp_uid = fake.add_certification(
+        name="김하늘",
+        birth_date=date(2007, 1, 1),
+        merchant_uid="cert42",
+        gender="female",
+        phone="01099998888",
+        carrier="KT_MVNO",
+    )
+    token = get_token(fake).json()["response"]["access_token"]
+    record = lookup(fake, imp_uid, token).json()["response"]
+    assert imp_uid.startswith("imp_") and len(imp_uid) == 16
+    assert record["merchant_uid"] == "cert42"
+    assert record["birthday"] == "2007-01-01"
+    # ``birth``: 00:00 KST of the birth date, which is the previous day in UTC.
+    assert datetime.fromtimestamp(record["birth"], KST) == datetime(2007, 1, 1, tzinfo=KST)
+    assert datetime.fromtimestamp(record["birth"], UTC).date() == date(2006, 12, 31)
+    assert record["gender"] == "female"
+    assert record["certified"] is True and record["certified_at"] == 1_800_000_000
+    assert len(record["unique_key"]) == 88
+    base64.b64decode(record["unique_key"], validate=True)
+    assert len(record["unique_in_site"]) == 64
+    assert record["pg_provider"] == "danal"
+    assert record["foreigner"] is False and record["foreigner_v2"] is None
+    assert record["carrier"] == "KT_MVNO" and record["phone"] == "01099998888"
+
+
+def test_ci_is_deterministic_per_person(fake: FakePortOne) -> None:
+    token = get_token(fake).json()["response"]["access_token"]
+    one = fake.add_certification(name="박서준", birth_date=date(1995, 3, 3))
+    two = fake.add_certification(name="박서준", birth_date=date(1995, 3, 3), provider="kcp_v2")
+    other = fake.add_certification(name="박서준", birth_date=date(1995, 3, 4))
+    ci = [lookup(fake, i, token).json()["response"]["unique_key"] for i in (one, two, other)]
+    assert ci[0] == ci[1] != ci[2]
+    assert (
+        ci[0]
+        == FakePerson("박서준", date(1995, 3, 3)).ci
+        == fake.person_ci("박서준", date(1995, 3, 3))
+    )
+    # DI differs per provider; Inicis sends none.
+    di = [lookup(fake, i, token).json()["response"]["unique_in_site"] for i in (one, two)]
+    assert di[0] != di[1]
+
+
+def test_inicis_has_no_di_and_no_carrier(fake: FakePortOne) -> None:
+    imp_uid = fake.add_certification(provider="inicis_unified")
+    token = get_token(fake).json()["response"]["access_token"]
+    record = lookup(fake, imp_uid, token).json()["response"]
+    assert record["unique_in_site"] is None
+    assert record["carrier"] is None
+
+
+def test_uncertified_record(fake: FakePortOne) -> None:
+    imp_uid = fake.add_certification(certified=False)
+    token = get_token(fake).json()["response"]["access_token"]
+    record = lookup(fake, imp_uid, token).json()["response"]
+    assert record["certified"] is False and record["certified_at"] == 0
+
+
+def test_not_found_envelope(fake: FakePortOne) -> None:
+    token = get_token(fake).json()["response"]["access_token"]
+    answer = lookup(fake, "imp_000000000000", token)
+    assert answer.status == 404
+    assert answer.json() == {
+        "code": -1,
+        "message": "인증결과가 존재하지 않습니다.",
+        "response": None,
+    }
+
+
+def test_delete(fake: FakePortOne) -> None:
+    imp_uid = fake.add_certification()
+    token = get_token(fake).json()["response"]["access_token"]
+    deleted = lookup(fake, imp_uid, token, method="DELETE")
+    assert deleted.status == 200 and deleted.json()["response"]["imp_uid"] == imp_uid
+    assert lookup(fake, imp_uid, token).status == 404
+
+
+# --- faults and counters ---
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+def test_each_fault_once(fake: FakePortOne, fault: str) -> None:
+    fake.inject(fault)
+    first = get_token(fake)
+    second = get_token(fake)
+    assert second.status == 200
+    if fault in ("timeout", "reset", "refused"):
+        assert first.fault == fault
+    else:
+        assert first.status in (200, 401, 500, 503)
+        assert first.body != second.body
+
+
+def test_fault_for_one_endpoint(fake: FakePortOne) -> None:
+    fake.inject("http_500", endpoint="certification")
+    assert get_token(fake).status == 200
+    token = get_token(fake).json()["response"]["access_token"]
+    imp_uid = fake.add_certification()
+    assert lookup(fake, imp_uid, token).status == 500
+    assert lookup(fake, imp_uid, token).status == 200
+
+
+def test_unknown_fault(fake: FakePortOne) -> None:
+    with pytest.raises(ValueError, match="unknown fault"):
+        fake.inject("meteor")
+
+
+def test_fault_rates_are_seeded(clock: Clock) -> None:
+    def run() -> list[int]:
+        fake = FakePortOne(imp_key="k", imp_secret="s", clock=clock)
+        fake.set_fault_rates({"http_500": 0.3}, seed=7)
+        return [get_token(fake, {"imp_key": "k", "imp_secret": "s"}).status for _ in range(50)]
+
+    statuses = run()
+    assert statuses == run()
+    assert 5 < statuses.count(500) < 25
+
+
+def test_counters(fake: FakePortOne) -> None:
+    token = get_token(fake).json()["response"]["access_token"]
+    lookup(fake, "imp_1", token)
+    lookup(fake, "imp_2", token)
+    assert (fake.count(), fake.token_requests, fake.certification_requests) == (3, 1, 2)
+    fake.reset_counters()
+    assert fake.count() == 0
+
+
+def test_cache_store_is_shared(db: None) -> None:
+    one = FakePortOne(imp_key="k", imp_secret="s", store=CacheStore())
+    two = FakePortOne(imp_key="k", imp_secret="s", store=CacheStore())
+    imp_uid = one.add_certification(name="공유", birth_date=date(2000, 1, 1))
+    assert two.get_record(imp_uid)["name"] == "공유"  # type: ignore[index]
+    one.handle("POST", "/users/getToken", {}, json.dumps({"imp_key": "k", "imp_secret": "s"}))
+    assert two.token_requests == 1
+    assert isinstance(FakePortOne().store, MemoryStore)
+
+
+# --- through the responses adapter, with the real client ---
+
+
+def test_the_real_client_against_the_adapter(portone: FakePortOne) -> None:
+    imp_uid = portone.add_certification(name="이서연", birth_date=date(2008, 2, 29))
+    cert = PortOneClient().get_certification(imp_uid)
+    assert cert.name == "이서연" and cert.birth_date == date(2008, 2, 29)
+    assert cert.ci == portone.person_ci("이서연", date(2008, 2, 29))
+    portone.inject("timeout")
+    with pytest.raises(PortOneTimeout):
+        PortOneClient().get_certification(imp_uid)
+    portone.inject("reset")
+    with pytest.raises(PortOneUnavailable):
+        PortOneClient().get_certification(imp_uid)
+
+
+def test_other_hosts_are_not_answered(portone: FakePortOne) -> None:
+    with pytest.raises(requests.ConnectionError):
+        requests.get("https://example.invalid/", timeout=1)
