@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.models import DELETION, LogEntry
 from django.contrib.auth import get_user_model
+from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from .masking import mask_ci, mask_name
+from .masking import mask_ci, mask_name, mask_phone
 from .models import CertificationAttempt, VerifiedIdentity
 
 
@@ -40,9 +45,11 @@ class VerifiedIdentityAdmin(ReadOnlyAdmin):
         "masked_name",
         "birth_year",
         "provider",
+        "accounts_of_person",
         "verified_at",
         "certified_at",
     )
+    actions = ["revoke_verification"]
     list_filter = ("provider", "verified_at", "gender", "is_foreigner")
     date_hierarchy = "verified_at"
     raw_id_fields = ("user",)
@@ -55,6 +62,8 @@ class VerifiedIdentityAdmin(ReadOnlyAdmin):
         "is_foreigner",
         "provider",
         "masked_ci",
+        "masked_phone",
+        "carrier",
         "imp_uid",
         "certified_at",
         "verified_at",
@@ -74,6 +83,67 @@ class VerifiedIdentityAdmin(ReadOnlyAdmin):
     @admin.display(description=_("CI"))
     def masked_ci(self, obj: VerifiedIdentity) -> str:
         return mask_ci(obj.ci)
+
+    @admin.display(description=_("phone"))
+    def masked_phone(self, obj: VerifiedIdentity) -> str:
+        return mask_phone(obj.phone)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[VerifiedIdentity]:
+        same_person = (
+            VerifiedIdentity.objects.filter(ci_hash=OuterRef("ci_hash"))
+            .exclude(ci_hash="")
+            .values("ci_hash")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        queryset: QuerySet[VerifiedIdentity] = super().get_queryset(request)
+        return queryset.annotate(person_accounts=Subquery(same_person))
+
+    @admin.display(description=_("accounts of this person"), ordering="person_accounts")
+    def accounts_of_person(self, obj: VerifiedIdentity) -> str:
+        count = getattr(obj, "person_accounts", None) or 0
+        if count <= 1:
+            return str(count)
+        url = reverse("admin:portone_cert_verifiedidentity_changelist")
+        return format_html('<a href="{}?ci_hash={}">{}</a>', url, obj.ci_hash, count)
+
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest) -> bool:
+        # The "accounts of this person" link filters by the keyed hash (never the CI).
+        return lookup == "ci_hash" or super().lookup_allowed(lookup, value, request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Identities go with their user; an admin revokes instead (and it is logged).
+        return False
+
+    @admin.action(
+        description=_("Revoke the verification (the user must verify again)"),
+        permissions=["revoke"],
+    )
+    def revoke_verification(
+        self, request: HttpRequest, queryset: QuerySet[VerifiedIdentity]
+    ) -> None:
+        count = 0
+        for identity in queryset.select_related("user"):
+            # The log names the account, never the person.
+            LogEntry.objects.log_actions(
+                user_id=cast(int, request.user.pk),
+                queryset=[identity],
+                action_flag=DELETION,
+                change_message=str(_("Revoked the identity verification.")),
+                single_object=True,
+            )
+            identity.delete()
+            count += 1
+        self.message_user(
+            request,
+            ngettext("Revoked %(count)d verification.", "Revoked %(count)d verifications.", count)
+            % {"count": count},
+            messages.SUCCESS,
+        )
+
+    def has_revoke_permission(self, request: HttpRequest) -> bool:
+        opts = self.opts
+        return request.user.has_perm(f"{opts.app_label}.delete_{opts.model_name}")
 
 
 @admin.register(CertificationAttempt)

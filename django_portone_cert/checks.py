@@ -13,6 +13,7 @@ from django.core.checks import CheckMessage, Error, Warning, register
 
 from .ages import RULES
 from .conf import DEFAULTS, SETTING_NAME
+from .exceptions import ConfigurationError
 
 HINT_CONSOLE = "Find it in the PortOne console: 결제 연동 > 식별코드・API Keys > V1 API."
 
@@ -99,6 +100,9 @@ def check_settings(
         ("ATTEMPT_TTL", False),
         ("MAX_CERTIFICATION_AGE", False),
         ("REVERIFY_AFTER", True),
+        ("CLAIM_TTL", False),
+        ("FAILED_ATTEMPT_RETENTION", False),
+        ("TOMBSTONE_RETENTION", True),
     ):
         if not _is_duration(value(key), optional=optional):
             errors.append(
@@ -109,7 +113,15 @@ def check_settings(
                 )
             )
 
-    for key in ("ONE_ACCOUNT_PER_PERSON", "DELETE_AFTER_VERIFY", "SANDBOX"):
+    for key in (
+        "ONE_ACCOUNT_PER_PERSON",
+        "DELETE_AFTER_VERIFY",
+        "SANDBOX",
+        "REQUIRE_CI",
+        "STORE_PHONE",
+        "STORE_DI",
+        "ANONYMOUS_VERIFICATION",
+    ):
         if not isinstance(value(key), bool):
             errors.append(Error(f"{_name(key)} must be True or False.", id="portone_cert.E011"))
 
@@ -152,6 +164,8 @@ def check_settings(
                 )
             )
 
+    errors.extend(_check_keys(value("ENCRYPTION_KEYS"), value("HASH_KEY")))
+
     unknown = sorted(set(config) - set(DEFAULTS))
     if unknown:
         errors.append(
@@ -184,3 +198,53 @@ def _is_duration(value: Any, *, optional: bool) -> bool:
     if isinstance(value, timedelta):
         return value > timedelta(0)
     return _positive_number(value)
+
+
+def _check_keys(encryption_keys: Any, hash_key: Any) -> list[CheckMessage]:
+    from .crypto import decode_key
+
+    errors: list[CheckMessage] = []
+    if encryption_keys is not None:
+        valid = isinstance(encryption_keys, list | tuple) and bool(encryption_keys)
+        for key in encryption_keys if valid else ():
+            try:
+                decode_key(key if isinstance(key, str) else "")
+            except ConfigurationError:
+                valid = False
+        if not valid:
+            errors.append(
+                Error(
+                    f"{_name('ENCRYPTION_KEYS')} must be a non-empty list of url-safe base64 "
+                    "32-byte keys.",
+                    hint="Generate one with django_portone_cert.crypto.generate_key().",
+                    id="portone_cert.E015",
+                )
+            )
+    if hash_key is not None and (not isinstance(hash_key, str) or len(hash_key) < 32):
+        errors.append(
+            Error(
+                f"{_name('HASH_KEY')} must be a string of at least 32 characters.",
+                hint="For example django_portone_cert.crypto.generate_key().",
+                id="portone_cert.E016",
+            )
+        )
+    return errors
+
+
+@register(deploy=True)
+def check_deploy(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    from .crypto import keys_configured
+
+    if keys_configured():
+        return []
+    return [
+        Warning(
+            f"{_name('ENCRYPTION_KEYS')} and {_name('HASH_KEY')} are not both set: CI is "
+            "encrypted with keys derived from SECRET_KEY, so rotating SECRET_KEY would make "
+            "stored CIs unreadable and their hashes change.",
+            hint="Set both from your secret store; see the README's Personal data section.",
+            id="portone_cert.W004",
+        )
+    ]

@@ -34,8 +34,15 @@ DEFAULTS: dict[str, Any] = {
     "REVERIFY_AFTER": None,
     "ONE_ACCOUNT_PER_PERSON": True,
     "DELETE_AFTER_VERIFY": False,
+    "REQUIRE_CI": True,
+    "STORE_PHONE": False,
+    "STORE_DI": False,
     "ENCRYPTION_KEYS": None,
     "HASH_KEY": None,
+    "ANONYMOUS_VERIFICATION": False,
+    "CLAIM_TTL": timedelta(minutes=30),
+    "FAILED_ATTEMPT_RETENTION": timedelta(days=30),
+    "TOMBSTONE_RETENTION": None,
     "CACHE": "default",
     "SANDBOX": False,
     # Used when REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] has no "portone_cert" entry.
@@ -141,6 +148,35 @@ class AppSettings:
     @property
     def DELETE_AFTER_VERIFY(self) -> bool:
         return bool(get("DELETE_AFTER_VERIFY"))
+
+    @property
+    def REQUIRE_CI(self) -> bool:
+        return bool(get("REQUIRE_CI"))
+
+    @property
+    def STORE_PHONE(self) -> bool:
+        return bool(get("STORE_PHONE"))
+
+    @property
+    def STORE_DI(self) -> bool:
+        return bool(get("STORE_DI"))
+
+    @property
+    def ANONYMOUS_VERIFICATION(self) -> bool:
+        return bool(get("ANONYMOUS_VERIFICATION"))
+
+    @property
+    def CLAIM_TTL(self) -> timedelta:
+        return as_timedelta(get("CLAIM_TTL")) or DEFAULTS["CLAIM_TTL"]
+
+    @property
+    def FAILED_ATTEMPT_RETENTION(self) -> timedelta:
+        value = as_timedelta(get("FAILED_ATTEMPT_RETENTION"))
+        return value or DEFAULTS["FAILED_ATTEMPT_RETENTION"]
+
+    @property
+    def TOMBSTONE_RETENTION(self) -> timedelta | None:
+        return as_timedelta(get("TOMBSTONE_RETENTION"))
 
     @property
     def CACHE(self) -> str:

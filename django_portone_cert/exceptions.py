@@ -94,6 +94,24 @@ class IdentityMismatch(VerificationError):
     )
 
 
+class CiMissing(VerificationError):
+    code = "ci_missing"
+    default_message = _(
+        "This verification method does not identify the person. Please use another method."
+    )
+
+
+class ReregistrationBlocked(VerificationError):
+    code = "reregistration_blocked"
+    http_status = 409
+    default_message = _("This person closed an account recently and cannot verify a new one yet.")
+
+
+class NoPendingVerification(VerificationError):
+    code = "verification_required"
+    default_message = _("There is no identity verification to use. Please verify first.")
+
+
 # --- PortOne or the network misbehaved ---
 
 
@@ -153,6 +171,9 @@ ERROR_CLASSES: dict[str, type[PortOneCertError]] = {
         CertificationUsed,
         IdentityInUse,
         IdentityMismatch,
+        CiMissing,
+        ReregistrationBlocked,
+        NoPendingVerification,
         PortOneAPIError,
         PortOneUnavailable,
         PortOneTimeout,

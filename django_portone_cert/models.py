@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import ages
 from .conf import app_settings
+from .fields import EncryptedTextField
 
 if TYPE_CHECKING:
     from .ages import AgeRule
@@ -39,8 +40,14 @@ class CertificationAttempt(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
+        null=True,
+        blank=True,
         related_name="portone_cert_attempts",
         verbose_name=_("user"),
+        help_text=_("Empty for a visitor who verifies before signing up."),
+    )
+    session_key = models.CharField(
+        _("session key"), max_length=64, blank=True, default="", db_index=True
     )
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
@@ -57,6 +64,9 @@ class CertificationAttempt(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
     expires_at = models.DateTimeField(_("expires at"))
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    #: A visitor's verified result, encrypted, until the sign-up claims it or it expires.
+    result = EncryptedTextField(_("result"))
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("certification attempt")
@@ -96,7 +106,18 @@ class VerifiedIdentity(models.Model):
     )
     is_foreigner = models.BooleanField(_("foreigner"), null=True, blank=True)
     provider = models.CharField(_("provider"), max_length=40, blank=True, default="", db_index=True)
-    ci = models.CharField(_("CI"), max_length=128, blank=True, default="")
+    ci = EncryptedTextField(_("CI"))
+    ci_hash = models.CharField(
+        _("CI hash"), max_length=64, blank=True, default="", db_index=True, editable=False
+    )
+    #: The CI hash while ONE_ACCOUNT_PER_PERSON is on, else NULL: the database's
+    #: unique index is what stops two concurrent requests from both winning.
+    unique_ci_hash = models.CharField(  # noqa: DJ001 (NULL: not one-account-per-person)
+        max_length=64, null=True, unique=True, editable=False
+    )
+    di = EncryptedTextField(_("DI"))
+    phone = EncryptedTextField(_("phone"))
+    carrier = models.CharField(_("carrier"), max_length=16, blank=True, default="")
     imp_uid = models.CharField(_("imp uid"), max_length=80, unique=True)
     certified_at = models.DateTimeField(_("certified at"))
     verified_at = models.DateTimeField(_("verified at"), db_index=True)
@@ -126,3 +147,18 @@ class VerifiedIdentity(models.Model):
         """False when ``REVERIFY_AFTER`` is set and this verification is older than it."""
         max_age = app_settings.REVERIFY_AFTER
         return max_age is None or (now or timezone.now()) - self.verified_at <= max_age
+
+
+class IdentityTombstone(models.Model):
+    """The keyed CI hash of a deleted account's person, kept for ``TOMBSTONE_RETENTION``."""
+
+    ci_hash = models.CharField(_("CI hash"), max_length=64, unique=True)
+    deleted_at = models.DateTimeField(_("deleted at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"), db_index=True)
+
+    class Meta:
+        verbose_name = _("identity tombstone")
+        verbose_name_plural = _("identity tombstones")
+
+    def __str__(self) -> str:
+        return f"tombstone until {self.expires_at:%Y-%m-%d}"

@@ -1,19 +1,26 @@
 """The rules that turn a PortOne result into a VerifiedIdentity.
 
-:func:`verify_certification` is the one place where that happens; the API
-views, management commands and users' own code all call it.
+:func:`verify_certification` is the one place where a result is accepted; the API
+views, management commands and users' own code all call it. A visitor who is not
+logged in gets the result kept on their attempt (encrypted) until the site's
+sign-up calls :func:`claim_verification`.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, cast
+from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 
+from . import crypto
+from .ages import AgeRule
 from .client import Certification, get_client, validate_imp_uid
 from .conf import app_settings
 from .exceptions import (
@@ -21,18 +28,24 @@ from .exceptions import (
     AttemptMismatch,
     CertificationStale,
     CertificationUsed,
+    CiMissing,
+    IdentityInUse,
     IdentityMismatch,
     InvalidRequest,
+    NoPendingVerification,
     NotCertified,
     PortOneAPIError,
     PortOneCertError,
+    ReregistrationBlocked,
 )
-from .models import CertificationAttempt, VerifiedIdentity
+from .models import CertificationAttempt, IdentityTombstone, VerifiedIdentity
 from .signals import identity_verified, verification_failed
 
 logger = logging.getLogger("django_portone_cert")
 
 MERCHANT_UID_MAX_LENGTH = 40
+#: Where a visitor's verified attempt is remembered until the sign-up claims it.
+SESSION_KEY = "portone_cert_verified"
 
 
 def get_identity(user: Any) -> VerifiedIdentity | None:
@@ -53,25 +66,52 @@ async def aget_identity(user: Any) -> VerifiedIdentity | None:
     return await VerifiedIdentity.objects.filter(user_id=user.pk).afirst()
 
 
+def _session_key(request: HttpRequest | None, *, create: bool = False) -> str:
+    session = getattr(request, "session", None)
+    if session is None:
+        return ""
+    if not session.session_key and create:
+        session.save()
+    return str(session.session_key or "")
+
+
 def start_attempt(*, user: Any, request: HttpRequest | None = None) -> CertificationAttempt:
-    """Mint a new attempt bound to ``user``; its ``merchant_uid`` goes to ``IMP.certification``."""
-    if not getattr(user, "is_authenticated", False):
-        raise InvalidRequest()
+    """Mint a new attempt bound to ``user`` (or, for a visitor, to the session)."""
     now = timezone.now()
-    return CertificationAttempt.objects.create(
-        user=user, created_at=now, expires_at=now + app_settings.ATTEMPT_TTL
-    )
+    fields: dict[str, Any] = {"created_at": now, "expires_at": now + app_settings.ATTEMPT_TTL}
+    if getattr(user, "is_authenticated", False):
+        fields["user"] = user
+    else:
+        session_key = _session_key(request, create=True)
+        if not session_key or not app_settings.ANONYMOUS_VERIFICATION:
+            raise InvalidRequest()
+        fields["session_key"] = session_key
+    return CertificationAttempt.objects.create(**fields)
+
+
+def _requesters_attempt(user: Any, merchant_uid: str, request: HttpRequest | None) -> Any:
+    attempts = CertificationAttempt.objects.filter(merchant_uid=merchant_uid)
+    if getattr(user, "is_authenticated", False):
+        return attempts.filter(user_id=user.pk).first()
+    session_key = _session_key(request)
+    if not session_key or not app_settings.ANONYMOUS_VERIFICATION:
+        return None
+    return attempts.filter(user__isnull=True, session_key=session_key).first()
 
 
 def verify_certification(
     *, user: Any, imp_uid: str, merchant_uid: str, request: HttpRequest | None = None
-) -> VerifiedIdentity:
-    """Re-read ``imp_uid`` from PortOne and, if every rule holds, store it for ``user``.
+) -> VerifiedIdentity | CertificationAttempt:
+    """Re-read ``imp_uid`` from PortOne and, if every rule holds, store it.
 
-    Raises a :class:`~django_portone_cert.exceptions.PortOneCertError` subclass
-    when it does not; then nothing is stored but the attempt's failure.
+    For a logged-in ``user`` this returns their :class:`VerifiedIdentity`. For a
+    visitor (``ANONYMOUS_VERIFICATION``) it returns the verified attempt, whose
+    result waits for :func:`claim_verification`. Raises a
+    :class:`~django_portone_cert.exceptions.PortOneCertError` subclass otherwise;
+    then nothing is stored but the attempt's failure.
     """
     attempt: CertificationAttempt | None = None
+    created = False
     try:
         validate_imp_uid(imp_uid)
         if (
@@ -80,11 +120,7 @@ def verify_certification(
             or len(merchant_uid) > MERCHANT_UID_MAX_LENGTH
         ):
             raise InvalidRequest()
-        if not getattr(user, "is_authenticated", False):
-            raise AttemptMismatch()
-        attempt = CertificationAttempt.objects.filter(
-            merchant_uid=merchant_uid, user_id=user.pk
-        ).first()
+        attempt = _requesters_attempt(user, merchant_uid, request)
         if CertificationAttempt.objects.filter(imp_uid=imp_uid).exists():
             raise CertificationUsed()
         if attempt is None:
@@ -97,26 +133,27 @@ def verify_certification(
 
         certification = get_client().get_certification(imp_uid)
         check_certification(certification, attempt)
-        identity, created = _store(user, attempt, certification)
+        ci_hash = crypto.keyed_hash(certification.ci) if certification.ci else ""
+        check_person(ci_hash, user)
+        if attempt.user_id is None:
+            outcome: VerifiedIdentity | CertificationAttempt = _hold_for_signup(
+                attempt, certification, request
+            )
+        else:
+            identity, created = _store(user, attempt, certification, ci_hash)
+            outcome = identity
     except PortOneCertError as error:
         _record_failure(user, attempt, error, request)
         raise
 
-    transaction.on_commit(
-        lambda: identity_verified.send(
-            sender=VerifiedIdentity,
-            identity=identity,
-            user=user,
-            attempt=attempt,
-            created=created,
-            request=request,
-        )
-    )
-    return identity
+    if isinstance(outcome, VerifiedIdentity):
+        _after_commit_verified(outcome, user, attempt, created, request)
+    _delete_at_portone_after_commit(certification.imp_uid)
+    return outcome
 
 
 def check_certification(certification: Certification, attempt: CertificationAttempt) -> None:
-    """Trust rules 2, 3 and 5: completed, carries this attempt's id, fresh."""
+    """Trust rules 2, 3 and 5: completed, carries this attempt's id, fresh; and a CI if required."""
     if not certification.certified:
         raise NotCertified()
     if certification.merchant_uid != attempt.merchant_uid:
@@ -128,10 +165,52 @@ def check_certification(certification: Certification, attempt: CertificationAtte
         # A completed result always carries both; without them it cannot be used.
         logger.warning("PortOne returned a completed result without name or birthday.")
         raise PortOneAPIError(status=200)
+    if not certification.ci and app_settings.REQUIRE_CI:
+        raise CiMissing()
+
+
+def check_person(ci_hash: str, user: Any) -> None:
+    """Trust rule 6 (one person, one account) and the re-sign-up block, without decrypting.
+
+    The database's unique index decides races; this gives the answer early.
+    """
+    if not ci_hash:
+        return
+    now = timezone.now()
+    if IdentityTombstone.objects.filter(ci_hash=ci_hash, expires_at__gt=now).exists():
+        raise ReregistrationBlocked()
+    if app_settings.ONE_ACCOUNT_PER_PERSON:
+        others = VerifiedIdentity.objects.filter(unique_ci_hash=ci_hash)
+        if getattr(user, "is_authenticated", False):
+            others = others.exclude(user_id=user.pk)
+            if others.exists():
+                raise IdentityInUse()
+
+
+def _fill_identity(
+    identity: VerifiedIdentity, certification: Certification, ci_hash: str, now: datetime
+) -> None:
+    if identity.ci_hash and ci_hash and identity.ci_hash != ci_hash:
+        raise IdentityMismatch()
+    identity.name = certification.name or ""
+    identity.birth_date = certification.birth_date  # type: ignore[assignment]
+    identity.gender = certification.gender or ""
+    identity.is_foreigner = certification.is_foreigner
+    identity.provider = certification.provider
+    if ci_hash:
+        identity.ci = certification.ci or ""
+        identity.ci_hash = ci_hash
+        identity.unique_ci_hash = ci_hash if app_settings.ONE_ACCOUNT_PER_PERSON else None
+    identity.di = (certification.di or "") if app_settings.STORE_DI else ""
+    identity.phone = (certification.phone or "") if app_settings.STORE_PHONE else ""
+    identity.carrier = (certification.carrier or "") if app_settings.STORE_PHONE else ""
+    identity.imp_uid = certification.imp_uid
+    identity.certified_at = certification.certified_at  # type: ignore[assignment]
+    identity.verified_at = now
 
 
 def _store(
-    user: Any, attempt: CertificationAttempt, certification: Certification
+    user: Any, attempt: CertificationAttempt, certification: Certification, ci_hash: str
 ) -> tuple[VerifiedIdentity, bool]:
     """Consume the attempt and upsert the identity in one transaction."""
     now = timezone.now()
@@ -142,32 +221,221 @@ def _store(
                 raise CertificationUsed()
             identity = VerifiedIdentity.objects.select_for_update().filter(user_id=user.pk).first()
             created = identity is None
-            if identity is None:
-                identity = VerifiedIdentity(user=user)
-            elif identity.ci and certification.ci and identity.ci != certification.ci:
-                raise IdentityMismatch()
-            # check_certification() made sure these are present.
-            identity.name = cast(str, certification.name)
-            identity.birth_date = cast(date, certification.birth_date)
-            identity.gender = certification.gender or ""
-            identity.is_foreigner = certification.is_foreigner
-            identity.provider = certification.provider
-            identity.ci = certification.ci or identity.ci
-            identity.imp_uid = certification.imp_uid
-            identity.certified_at = cast(datetime, certification.certified_at)
-            identity.verified_at = now
+            identity = identity or VerifiedIdentity(user=user)
+            _fill_identity(identity, certification, ci_hash, now)
             identity.save()
-
-            locked.status = CertificationAttempt.Status.VERIFIED
-            locked.imp_uid = certification.imp_uid
-            locked.failure_code = ""
-            locked.completed_at = now
-            locked.save(update_fields=["status", "imp_uid", "failure_code", "completed_at"])
+            _consume(locked, certification.imp_uid, now)
     except IntegrityError as err:
-        # imp_uid is unique on attempts and identities: a concurrent request won.
-        raise CertificationUsed() from err
+        raise _integrity_error(ci_hash, user) from err
     attempt.refresh_from_db()
     return identity, created
+
+
+def _consume(attempt: CertificationAttempt, imp_uid: str, now: datetime, **extra: Any) -> None:
+    attempt.status = CertificationAttempt.Status.VERIFIED
+    attempt.imp_uid = imp_uid
+    attempt.failure_code = ""
+    attempt.completed_at = now
+    for name, value in extra.items():
+        setattr(attempt, name, value)
+    attempt.save(update_fields=["status", "imp_uid", "failure_code", "completed_at", *extra])
+
+
+def _integrity_error(ci_hash: str, user: Any) -> PortOneCertError:
+    """Which unique index a concurrent request won on."""
+    if ci_hash and app_settings.ONE_ACCOUNT_PER_PERSON:
+        holders = VerifiedIdentity.objects.filter(unique_ci_hash=ci_hash)
+        if user is not None and getattr(user, "pk", None) is not None:
+            holders = holders.exclude(user_id=user.pk)
+        if holders.exists():
+            return IdentityInUse()
+    return CertificationUsed()
+
+
+# --- verification before sign-up ---
+
+
+def _serialise(certification: Certification) -> str:
+    return json.dumps(
+        {
+            "imp_uid": certification.imp_uid,
+            "provider": certification.provider,
+            "certified_at": certification.certified_at.isoformat()
+            if certification.certified_at
+            else None,
+            "birth_date": certification.birth_date.isoformat()
+            if certification.birth_date
+            else None,
+            "name": certification.name,
+            "gender": certification.gender,
+            "is_foreigner": certification.is_foreigner,
+            "ci": certification.ci,
+            "di": certification.di,
+            "phone": certification.phone,
+            "carrier": certification.carrier,
+        }
+    )
+
+
+def _deserialise(text: str) -> Certification:
+    data = json.loads(text)
+    return Certification(
+        imp_uid=data["imp_uid"],
+        merchant_uid=None,
+        provider=data["provider"],
+        certified=True,
+        certified_at=datetime.fromisoformat(data["certified_at"]) if data["certified_at"] else None,
+        birth_date=date.fromisoformat(data["birth_date"]) if data["birth_date"] else None,
+        name=data["name"],
+        gender=data["gender"],
+        is_foreigner=data["is_foreigner"],
+        ci=data["ci"],
+        di=data["di"],
+        phone=data["phone"],
+        carrier=data["carrier"],
+    )
+
+
+def _hold_for_signup(
+    attempt: CertificationAttempt, certification: Certification, request: HttpRequest | None
+) -> CertificationAttempt:
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            locked = CertificationAttempt.objects.select_for_update().get(pk=attempt.pk)
+            if locked.status == CertificationAttempt.Status.VERIFIED:
+                raise CertificationUsed()
+            _consume(locked, certification.imp_uid, now, result=_serialise(certification))
+    except IntegrityError as err:
+        raise CertificationUsed() from err
+    if request is not None and getattr(request, "session", None) is not None:
+        request.session[SESSION_KEY] = locked.merchant_uid
+    return locked
+
+
+@dataclass(frozen=True)
+class PendingVerification:
+    """A visitor's verified result, waiting for the sign-up (no CI here)."""
+
+    merchant_uid: str
+    name: str
+    birth_date: date
+    gender: str
+    provider: str
+    verified_at: datetime
+    #: Whether this person already has an account (by CI), to refuse the sign-up kindly.
+    has_account: bool
+
+    def age(self, rule: AgeRule | None = None, on: date | None = None) -> int:
+        from . import ages
+
+        return ages.age(self.birth_date, rule or app_settings.AGE_RULE, on)
+
+
+def _pending_attempt(request: HttpRequest) -> CertificationAttempt | None:
+    session = getattr(request, "session", None)
+    merchant_uid = session.get(SESSION_KEY) if session is not None else None
+    if not merchant_uid:
+        return None
+    return (
+        CertificationAttempt.objects.filter(
+            merchant_uid=merchant_uid,
+            user__isnull=True,
+            status=CertificationAttempt.Status.VERIFIED,
+            claimed_at__isnull=True,
+            completed_at__gt=timezone.now() - app_settings.CLAIM_TTL,
+        )
+        .exclude(result="")
+        .first()
+    )
+
+
+def pending_verification(request: HttpRequest) -> PendingVerification | None:
+    """The visitor's verified result, if one waits in this session."""
+    attempt = _pending_attempt(request)
+    if attempt is None:
+        return None
+    certification = _deserialise(attempt.result)
+    ci_hash = crypto.keyed_hash(certification.ci) if certification.ci else ""
+    return PendingVerification(
+        merchant_uid=attempt.merchant_uid,
+        name=certification.name or "",
+        birth_date=certification.birth_date or date.min,
+        gender=certification.gender or "",
+        provider=certification.provider,
+        verified_at=attempt.completed_at or timezone.now(),
+        has_account=bool(ci_hash) and VerifiedIdentity.objects.filter(ci_hash=ci_hash).exists(),
+    )
+
+
+def claim_verification(request: HttpRequest, user: Any) -> VerifiedIdentity:
+    """Attach the visitor's verified result to ``user`` (just signed up).
+
+    Raises :class:`NoPendingVerification` when none waits (or it expired), and
+    :class:`IdentityInUse` when the person already has another account.
+    """
+    attempt = _pending_attempt(request)
+    if attempt is None:
+        raise NoPendingVerification()
+    certification = _deserialise(attempt.result)
+    ci_hash = crypto.keyed_hash(certification.ci) if certification.ci else ""
+    check_person(ci_hash, user)
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            locked = CertificationAttempt.objects.select_for_update().get(pk=attempt.pk)
+            if locked.claimed_at is not None:
+                raise NoPendingVerification()
+            identity = VerifiedIdentity.objects.select_for_update().filter(user_id=user.pk).first()
+            created = identity is None
+            identity = identity or VerifiedIdentity(user=user)
+            _fill_identity(identity, certification, ci_hash, now)
+            identity.save()
+            locked.user = user
+            locked.claimed_at = now
+            locked.result = ""
+            locked.save(update_fields=["user", "claimed_at", "result"])
+    except IntegrityError as err:
+        raise _integrity_error(ci_hash, user) from err
+    request.session.pop(SESSION_KEY, None)
+    _after_commit_verified(identity, user, locked, created, request)
+    return identity
+
+
+# --- after the outcome ---
+
+
+def _after_commit_verified(
+    identity: VerifiedIdentity,
+    user: Any,
+    attempt: CertificationAttempt | None,
+    created: bool,
+    request: HttpRequest | None,
+) -> None:
+    transaction.on_commit(
+        lambda: identity_verified.send(
+            sender=VerifiedIdentity,
+            identity=identity,
+            user=user,
+            attempt=attempt,
+            created=created,
+            request=request,
+        )
+    )
+
+
+def _delete_at_portone_after_commit(imp_uid: str) -> None:
+    if not app_settings.DELETE_AFTER_VERIFY:
+        return
+
+    def delete() -> None:
+        try:
+            get_client().delete_certification(imp_uid)
+        except PortOneCertError as error:
+            # PortOne keeps its copy; ours is stored. Not worth failing the user for.
+            logger.warning("Could not delete PortOne's copy of a result (%s).", error.code)
+
+    transaction.on_commit(delete)
 
 
 def _record_failure(
@@ -201,3 +469,47 @@ def _record_failure(
             request=request,
         )
     )
+
+
+# --- retention ---
+
+
+def tombstone(identity: VerifiedIdentity) -> None:
+    """Remember a deleted account's person for ``TOMBSTONE_RETENTION`` (keyed hash only)."""
+    retention = app_settings.TOMBSTONE_RETENTION
+    if retention is None or not identity.ci_hash:
+        return
+    now = timezone.now()
+    IdentityTombstone.objects.update_or_create(
+        ci_hash=identity.ci_hash, defaults={"deleted_at": now, "expires_at": now + retention}
+    )
+
+
+@dataclass(frozen=True)
+class PurgeReport:
+    expired_attempts: int
+    failed_attempts: int
+    unclaimed_results: int
+    tombstones: int
+
+
+def purge(now: datetime | None = None) -> PurgeReport:
+    """Delete what is no longer needed: see ``manage.py portone_cert_purge``."""
+    now = now or timezone.now()
+    pending = CertificationAttempt.Status.PENDING
+    failed = CertificationAttempt.Status.FAILED
+    expired_attempts, _ = CertificationAttempt.objects.filter(
+        status=pending, expires_at__lte=now
+    ).delete()
+    failed_attempts, _ = CertificationAttempt.objects.filter(
+        status=failed, created_at__lte=now - app_settings.FAILED_ATTEMPT_RETENTION
+    ).delete()
+    # A visitor who verified but never signed up: the result goes after CLAIM_TTL.
+    unclaimed_results, _ = CertificationAttempt.objects.filter(
+        Q(user__isnull=True),
+        status=CertificationAttempt.Status.VERIFIED,
+        claimed_at__isnull=True,
+        completed_at__lte=now - app_settings.CLAIM_TTL,
+    ).delete()
+    tombstones, _ = IdentityTombstone.objects.filter(expires_at__lte=now).delete()
+    return PurgeReport(expired_attempts, failed_attempts, unclaimed_results, tombstones)

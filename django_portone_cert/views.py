@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.mixins import LoginRequiredMixin
+from django.contrib.auth.mixins import AccessMixin
 from django.db import transaction
 from django.http import HttpRequest
 from django.shortcuts import resolve_url
@@ -10,15 +10,18 @@ from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.generic import TemplateView
-from rest_framework import exceptions, status
-from rest_framework.permissions import IsAuthenticated
+from rest_framework import exceptions, serializers, status
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView, exception_handler
 
 from . import services
-from .exceptions import InvalidRequest, PortOneCertError
+from .conf import app_settings
+from .exceptions import InvalidRequest, NoPendingVerification, PortOneCertError
 from .messages import verify_page_messages
+from .models import VerifiedIdentity
 from .serializers import AttemptSerializer, CertifyRequestSerializer, IdentitySerializer
 from .testing.sandbox import sandbox_enabled
 from .throttling import PortOneCertThrottle
@@ -53,8 +56,22 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     return response
 
 
+class CanVerify(BasePermission):
+    """Logged-in users; visitors too when ``ANONYMOUS_VERIFICATION`` is on (sign-up)."""
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        if request.user and request.user.is_authenticated:
+            return True
+        if not app_settings.ANONYMOUS_VERIFICATION:
+            return False
+        # DRF checks CSRF only for authenticated sessions; a visitor's attempt is bound
+        # to their session cookie, so another site must not be able to drive it.
+        SessionAuthentication().enforce_csrf(request)
+        return True
+
+
 class PortOneCertAPIView(APIView):
-    permission_classes = [IsAuthenticated]
+    permission_classes = [CanVerify]
     throttle_classes = [PortOneCertThrottle]
     throttle_scope = "portone_cert"
 
@@ -81,22 +98,37 @@ class CertifyView(PortOneCertAPIView):
     def post(self, request: Request) -> Response:
         serializer = CertifyRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        identity = services.verify_certification(
+        outcome = services.verify_certification(
             user=request.user,
             imp_uid=serializer.validated_data["imp_uid"],
             merchant_uid=serializer.validated_data["merchant_uid"],
             request=request._request,
         )
-        data = IdentitySerializer(identity).data
-        return Response(
-            {key: data[key] for key in ("verified", "name", "birth_date", "age", "verified_at")},
-            status=status.HTTP_201_CREATED,
-        )
+        if isinstance(outcome, VerifiedIdentity):
+            data = IdentitySerializer(outcome).data
+            body = {
+                key: data[key] for key in ("verified", "name", "birth_date", "age", "verified_at")
+            }
+        else:
+            # A visitor: the result waits for the sign-up (services.claim_verification).
+            pending = services.pending_verification(request._request)
+            if pending is None:
+                raise NoPendingVerification()
+            body = {
+                "verified": True,
+                "name": pending.name,
+                "birth_date": pending.birth_date.isoformat(),
+                "age": pending.age(),
+                "verified_at": serializers.DateTimeField().to_representation(pending.verified_at),
+                "pending_signup": True,
+            }
+        return Response(body, status=status.HTTP_201_CREATED)
 
 
 class MeView(PortOneCertAPIView):
     """``GET me/``: the requester's verification state. Never the CI."""
 
+    permission_classes = [IsAuthenticated]
     throttle_classes: list[Any] = []
 
     def get(self, request: Request) -> Response:
@@ -119,10 +151,19 @@ def safe_next_url(request: HttpRequest, default: str = "/") -> str:
     return resolve_url(default)
 
 
-class VerifyPageView(LoginRequiredMixin, TemplateView):
-    """``GET verify/?next=…``: the page with the verification button."""
+class VerifyPageView(AccessMixin, TemplateView):
+    """``GET verify/?next=…``: the page with the verification button.
+
+    Logged-in users only, unless ``ANONYMOUS_VERIFICATION`` lets visitors verify
+    before they sign up.
+    """
 
     template_name = "portone_cert/verify.html"
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        if not request.user.is_authenticated and not app_settings.ANONYMOUS_VERIFICATION:
+            return self.handle_no_permission()
+        return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)

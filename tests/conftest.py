@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import ipaddress
+import logging
 import socket
 from collections.abc import Iterator
 from itertools import count
@@ -12,6 +13,9 @@ from django.contrib.auth import get_user_model
 from django.core.cache import caches
 from rest_framework.test import APIClient
 
+from django_portone_cert import client as client_module
+from django_portone_cert.exceptions import PortOneCertError
+from django_portone_cert.testing import ISSUED_PERSONAL_DATA
 from tests.portone_stub import PortOneStub
 
 pytest_plugins = ["django_portone_cert.testing.pytest_plugin"]
@@ -55,6 +59,63 @@ def _guarded_getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
     return _real_getaddrinfo(host, *args, **kwargs)
 
 
+class _Collector(logging.Handler):
+    """Keeps the text of every log record of the run (message and traceback)."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.texts: list[str] = []
+        self.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.texts.append(self.format(record))
+
+
+_collector = _Collector()
+_exceptions: list[PortOneCertError] = []
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _collect_logs_and_exception_texts() -> Iterator[None]:
+    """Feeds the check in pytest_sessionfinish: no fake person's data in any of them."""
+    root = logging.getLogger()
+    root.addHandler(_collector)
+    previous = root.level
+    root.setLevel(logging.DEBUG)
+    original_init = PortOneCertError.__init__
+
+    def recording_init(self: PortOneCertError, *args: Any, **kwargs: Any) -> None:
+        original_init(self, *args, **kwargs)
+        _exceptions.append(self)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(PortOneCertError, "__init__", recording_init)
+        yield
+    root.removeHandler(_collector)
+    root.setLevel(previous)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    _exception_texts = [f"{error!s} {error!r}" for error in _exceptions]
+    leaks = sorted(
+        {
+            value
+            for value in ISSUED_PERSONAL_DATA
+            for text in (*_collector.texts, *_exception_texts)
+            if value in text
+        }
+    )
+    texts = len(_collector.texts) + len(_exception_texts)
+    if leaks:
+        session.exitstatus = 1
+        print(f"\nPERSONAL DATA LEAKED into logs or exception texts: {len(leaks)} values")
+    elif ISSUED_PERSONAL_DATA and texts:
+        print(
+            f"\npersonal data check: {len(ISSUED_PERSONAL_DATA)} fake values, "
+            f"{len(_collector.texts)} log records, {len(_exception_texts)} exception texts: clean"
+        )
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _no_network() -> Iterator[None]:
     """Any attempt to leave the machine fails the test (loopback is allowed)."""
@@ -63,6 +124,16 @@ def _no_network() -> Iterator[None]:
         mp.setattr(socket.socket, "connect_ex", _guarded_connect_ex)
         mp.setattr(socket, "getaddrinfo", _guarded_getaddrinfo)
         yield
+
+
+@pytest.fixture(autouse=True)
+def _close_clients() -> Iterator[None]:
+    """Each test starts with no pooled connection (and leaves none to a stopped server)."""
+    yield
+    with client_module._clients_lock:
+        for client in client_module._clients.values():
+            client.close()
+        client_module._clients.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -112,3 +112,32 @@ urlpatterns = [
     path("api/adult/", AdultAPI.as_view()),
     path("api/members/", MembersAPI.as_view()),
 ]
+
+
+# A sign-up view as the README shows it: verify first, then create the account and claim.
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.db import transaction  # noqa: E402
+from django.http import JsonResponse  # noqa: E402
+
+from django_portone_cert import services  # noqa: E402
+from django_portone_cert.exceptions import IdentityInUse, NoPendingVerification  # noqa: E402
+
+
+def signup(request: HttpRequest) -> JsonResponse:
+    pending = services.pending_verification(request)
+    if pending is None:
+        return JsonResponse({"error": "verify_first"}, status=400)
+    if pending.has_account:
+        return JsonResponse({"error": "already_registered"}, status=409)
+    try:
+        with transaction.atomic():
+            username_field = get_user_model().USERNAME_FIELD
+            user = get_user_model().objects.create_user(
+                **{username_field: request.POST["username"]}, password=None
+            )
+            services.claim_verification(request, user)
+    except NoPendingVerification:
+        return JsonResponse({"error": "verify_first"}, status=400)
+    except IdentityInUse:
+        return JsonResponse({"error": "already_registered"}, status=409)
+    return JsonResponse({"user": user.pk}, status=201)

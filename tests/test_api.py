@@ -403,11 +403,11 @@ def test_service_is_usable_without_a_request(user: Any, portone: FakePortOne) ->
 
 
 def test_many_verifications_share_one_token(make_user: Any, portone: FakePortOne) -> None:
-    for _ in range(10):
+    for n in range(10):
         client = APIClient()
         client.force_authenticate(make_user())
         merchant_uid = prepare(client)
-        imp_uid = portone.add_certification(merchant_uid=merchant_uid)
+        imp_uid = portone.add_certification(name=f"사람{n}", merchant_uid=merchant_uid)
         assert certify(client, imp_uid, merchant_uid).status_code == 201
     assert portone.token_requests == 1
     assert portone.certification_requests == 10

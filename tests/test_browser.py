@@ -220,3 +220,22 @@ def test_phone_uses_redirect_mode(browser: Browser, demo: str) -> None:
     page.click("button[value=complete]")
     page.wait_for_url(f"{demo}/adult/")
     assert "19세 이상" in page.locator("h1").inner_text()
+
+
+def test_visitor_verifies_then_signs_up(browser: Browser, demo: str) -> None:
+    page = browser.new_context(locale="ko-KR").new_page()
+    page.set_default_timeout(15_000)
+    page.goto(f"{demo}/signup/")
+    page.click("text=Verify now")
+    page.wait_for_url("**/portone-cert/verify/**")
+    popup = complete_popup(page, date(1999, 9, 9), "가입자")
+    popup.click("button[value=complete]")
+    page.wait_for_url(f"{demo}/signup/")
+    assert "가입자" in page.content()
+    page.fill("input[name=username]", "newcomer")
+    page.fill("input[name=password1]", "a-long-pass-9876")
+    page.fill("input[name=password2]", "a-long-pass-9876")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{demo}/")
+    assert "Verified on" in page.content()
+    shot(page, "08-signed-up")

@@ -7,10 +7,19 @@
 - ``pytest_plugins = ["django_portone_cert.testing.pytest_plugin"]``: the ``portone`` fixture.
 """
 
-from .fake import FAULTS, CacheStore, FakePerson, FakePortOne, FakeResponse, MemoryStore
+from .fake import (
+    FAULTS,
+    ISSUED_PERSONAL_DATA,
+    CacheStore,
+    FakePerson,
+    FakePortOne,
+    FakeResponse,
+    MemoryStore,
+)
 
 __all__ = [
     "FAULTS",
+    "ISSUED_PERSONAL_DATA",
     "CacheStore",
     "FakePerson",
     "FakePortOne",

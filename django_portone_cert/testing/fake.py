@@ -115,6 +115,11 @@ class CacheStore:
 # --- people ---
 
 
+#: Every name, phone, CI and DI a FakePortOne handed out in this process, so a test
+#: suite can check that none of them reached a log line or an exception text.
+ISSUED_PERSONAL_DATA: set[str] = set()
+
+
 @dataclass(frozen=True)
 class FakePerson:
     """Someone who can verify. The CI is derived from the person, so it is stable."""
@@ -263,6 +268,9 @@ class FakePortOne:
             "origin": origin,
         }
         self.store.set(f"cert:{imp_uid}", record)
+        for key in ("name", "phone", "unique_key", "unique_in_site"):
+            if record[key]:
+                ISSUED_PERSONAL_DATA.add(str(record[key]))
         return imp_uid
 
     def update_certification(self, imp_uid: str, **fields: Any) -> None:

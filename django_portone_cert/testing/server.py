@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import struct
 import threading
@@ -16,6 +17,14 @@ from .fake import FakePortOne
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
+
+    def setup(self) -> None:
+        super().setup()
+        self.server.open_sockets.add(self.connection)
+
+    def finish(self) -> None:
+        self.server.open_sockets.discard(self.connection)
+        super().finish()
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
@@ -51,6 +60,7 @@ class _Server(ThreadingHTTPServer):
     fake: FakePortOne
     hang_seconds: float
     connections_seen: set[tuple[str, int]]
+    open_sockets: set[socket.socket]
 
 
 class FakePortOneServer:
@@ -71,6 +81,7 @@ class FakePortOneServer:
         self._server.fake = fake
         self._server.hang_seconds = hang_seconds
         self._server.connections_seen = set()
+        self._server.open_sockets = set()
         self._thread: threading.Thread | None = None
 
     @property
@@ -91,6 +102,10 @@ class FakePortOneServer:
 
     def stop(self) -> None:
         self._server.shutdown()
+        # Kept-alive connections would hold their threads in a read: end them.
+        for sock in list(self._server.open_sockets):
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
         self._server.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)

@@ -81,6 +81,8 @@ PORTONE_CERT = {
     "CHANNEL_KEY": os.environ.get("PORTONE_CHANNEL_KEY") or None,
     "REVERIFY_AFTER": timedelta(days=365),
     "SANDBOX": SANDBOX,
+    # Let visitors verify before they sign up (see demo.views.signup).
+    "ANONYMOUS_VERIFICATION": True,
 }
 if SANDBOX:
     PORTONE_CERT["API_BASE_URL"] = f"http://127.0.0.1:{PORT}/portone-cert/sandbox/api"

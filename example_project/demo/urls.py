@@ -9,6 +9,7 @@ urlpatterns = [
     path("members/", views.verified_members, name="verified_members"),
     path("adult/", views.adult_only, name="adult_only"),
     path("fourteen/", views.FourteenPlusView.as_view(), name="fourteen_plus"),
+    path("signup/", views.signup, name="signup"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

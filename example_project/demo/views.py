@@ -1,9 +1,13 @@
+from django.contrib.auth import login
+from django.contrib.auth.forms import UserCreationForm
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.generic import TemplateView
 
-from django_portone_cert import ages
+from django_portone_cert import ages, services
 from django_portone_cert.decorators import age_required, identity_required
+from django_portone_cert.exceptions import IdentityInUse, NoPendingVerification
 from django_portone_cert.mixins import AgeRequiredMixin
 from django_portone_cert.services import get_identity
 
@@ -43,3 +47,25 @@ class FourteenPlusView(AgeRequiredMixin, TemplateView):
         "title": "만 14세 이상",
         "body": "Open from the 14th birthday (만 나이).",
     }
+
+
+def signup(request: HttpRequest) -> HttpResponse:
+    """회원가입 본인인증: verify first (as a visitor), then create the account and claim it."""
+    pending = services.pending_verification(request)
+    if pending is None:
+        return render(request, "demo/signup.html", {"step": "verify"})
+    if pending.has_account:
+        return render(request, "demo/signup.html", {"step": "already_registered"})
+    form = UserCreationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                user = form.save()
+                services.claim_verification(request, user)
+        except NoPendingVerification:
+            return redirect("signup")
+        except IdentityInUse:
+            return render(request, "demo/signup.html", {"step": "already_registered"})
+        login(request, user)
+        return redirect("home")
+    return render(request, "demo/signup.html", {"step": "form", "form": form, "pending": pending})
