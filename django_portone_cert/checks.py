@@ -82,6 +82,22 @@ def check_settings(
             )
         )
 
+    if not _positive_number(value("DEADLINE")):
+        errors.append(
+            Error(
+                f"{_name('DEADLINE')} must be a positive number of seconds.", id="portone_cert.E017"
+            )
+        )
+    retries, backoff = value("RETRIES"), value("RETRY_BACKOFF")
+    if not isinstance(retries, int) or isinstance(retries, bool) or not 0 <= retries <= 5:
+        errors.append(
+            Error(f"{_name('RETRIES')} must be a whole number from 0 to 5.", id="portone_cert.E017")
+        )
+    if not isinstance(backoff, int | float) or isinstance(backoff, bool) or backoff < 0:
+        errors.append(
+            Error(f"{_name('RETRY_BACKOFF')} must be a number of seconds.", id="portone_cert.E017")
+        )
+
     min_age = value("MIN_AGE")
     if not isinstance(min_age, int) or isinstance(min_age, bool) or not 0 <= min_age <= 150:
         errors.append(

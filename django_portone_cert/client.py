@@ -11,6 +11,7 @@ import hashlib
 import logging
 import re
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -26,6 +27,7 @@ from .exceptions import (
     InvalidRequest,
     PortOneAPIError,
     PortOneAuthError,
+    PortOneCertError,
     PortOneTimeout,
     PortOneUnavailable,
 )
@@ -39,6 +41,12 @@ IMP_UID_RE = re.compile(r"\Aimps?_[0-9A-Za-z]{1,64}\Z")
 
 #: Refresh the cached token when less than this many seconds of its life remain.
 TOKEN_REFRESH_MARGIN = 60
+#: Single-flight token refresh: the lock's life, how long followers wait, how often they look.
+TOKEN_LOCK_SECONDS = 10
+TOKEN_FOLLOWER_WAIT = 3.0
+TOKEN_FOLLOWER_POLL = 0.02
+#: Retries never wait longer than this between tries.
+RETRY_BACKOFF_CAP = 2.0
 
 
 def validate_imp_uid(imp_uid: object) -> str:
@@ -159,23 +167,70 @@ class PortOneClient:
 
     # --- public API ---
 
-    def get_certification(self, imp_uid: str) -> Certification:
-        """``GET /certifications/{imp_uid}``."""
-        path = f"/certifications/{quote(validate_imp_uid(imp_uid), safe='')}"
-        return Certification.from_v1(self._call("GET", path))
+    def get_certification(self, imp_uid: str, *, deadline: float | None = None) -> Certification:
+        """``GET /certifications/{imp_uid}``.
 
-    def delete_certification(self, imp_uid: str) -> Certification:
+        ``deadline`` is a ``time.monotonic()`` instant by which everything, token
+        and retries included, must be done (default: ``DEADLINE`` seconds from now).
+        """
+        path = f"/certifications/{quote(validate_imp_uid(imp_uid), safe='')}"
+        return Certification.from_v1(self._call("GET", path, self._deadline(deadline)))
+
+    def delete_certification(self, imp_uid: str, *, deadline: float | None = None) -> Certification:
         """``DELETE /certifications/{imp_uid}``: remove PortOne's copy of the personal data."""
         path = f"/certifications/{quote(validate_imp_uid(imp_uid), safe='')}"
-        return Certification.from_v1(self._call("DELETE", path))
+        return Certification.from_v1(self._call("DELETE", path, self._deadline(deadline)))
 
-    def get_token(self, *, force: bool = False) -> str:
-        """A valid access token, from the cache unless ``force``."""
-        if not force:
+    def get_token(self, *, deadline: float | None = None) -> str:
+        """A valid access token: from the cache, or fetched by one caller at a time.
+
+        Single flight: the first caller to take the cache lock fetches; the others
+        wait briefly for the token to appear in the cache. If the lock is lost,
+        they fetch themselves, which PortOne's rules make harmless (before expiry
+        it answers the same token).
+        """
+        token = self.cache.get(self.token_cache_key)
+        if isinstance(token, str) and token:
+            return token
+        deadline = self._deadline(deadline)
+        lock_key = self.token_cache_key + ":lock"
+        if self.cache.add(lock_key, "1", timeout=TOKEN_LOCK_SECONDS):
+            try:
+                return self._fetch_token(deadline)
+            finally:
+                self.cache.delete(lock_key)
+        wait_until = min(deadline, time.monotonic() + TOKEN_FOLLOWER_WAIT)
+        while time.monotonic() < wait_until:
+            time.sleep(TOKEN_FOLLOWER_POLL)
             token = self.cache.get(self.token_cache_key)
             if isinstance(token, str) and token:
                 return token
-        data = self._request_token()
+            if self.cache.get(lock_key) is None:
+                break  # the leader failed: try ourselves
+        return self._fetch_token(deadline)
+
+    def forget_token(self, token: str | None = None) -> None:
+        """Drop the cached token (only if it is still ``token``, when given)."""
+        if token is None or self.cache.get(self.token_cache_key) == token:
+            self.cache.delete(self.token_cache_key)
+
+    # --- plumbing ---
+
+    def _deadline(self, deadline: float | None) -> float:
+        return deadline if deadline is not None else time.monotonic() + app_settings.DEADLINE
+
+    def _fetch_token(self, deadline: float) -> str:
+        response = self._send(
+            "POST",
+            "/users/getToken",
+            deadline,
+            json={"imp_key": self.imp_key, "imp_secret": self.imp_secret},
+            retry=True,
+        )
+        if response.status_code == 401:
+            logger.error("PortOne refused the REST API key/secret (getToken answered 401).")
+            raise PortOneAuthError(status=401)
+        data = self._unwrap(response, "/users/getToken")
         token = data.get("access_token")
         now, expired_at = data.get("now"), data.get("expired_at")
         if not isinstance(token, str) or not token:
@@ -187,58 +242,80 @@ class PortOneClient:
                 self.cache.set(self.token_cache_key, token, timeout=keep_for)
         return token
 
-    def forget_token(self) -> None:
-        self.cache.delete(self.token_cache_key)
-
-    # --- plumbing ---
-
-    def _request_token(self) -> dict[str, Any]:
-        response = self._send(
-            "POST",
-            "/users/getToken",
-            json={"imp_key": self.imp_key, "imp_secret": self.imp_secret},
-        )
-        if response.status_code == 401:
-            logger.error("PortOne refused the REST API key/secret (getToken answered 401).")
-            raise PortOneAuthError(status=401)
-        return self._unwrap(response, "/users/getToken")
-
-    def _call(self, method: str, path: str) -> dict[str, Any]:
-        token = self.get_token()
-        response = self._send(method, path, token=token)
+    def _call(self, method: str, path: str, deadline: float) -> dict[str, Any]:
+        retry = method == "GET"
+        token = self.get_token(deadline=deadline)
+        response = self._send(method, path, deadline, token=token, retry=retry)
         if response.status_code == 401:
             # The cached token may have been revoked or expired early: refresh once.
-            self.forget_token()
-            response = self._send(method, path, token=self.get_token(force=True))
+            self.forget_token(token)
+            token = self.get_token(deadline=deadline)
+            response = self._send(method, path, deadline, token=token, retry=retry)
             if response.status_code == 401:
                 logger.error("PortOne answered 401 twice for %s %s.", method, _path_kind(path))
                 raise PortOneAuthError(status=401)
         return self._unwrap(response, path)
 
     def _send(
-        self, method: str, path: str, *, token: str | None = None, json: Any = None
+        self,
+        method: str,
+        path: str,
+        deadline: float,
+        *,
+        token: str | None = None,
+        json: Any = None,
+        retry: bool = False,
     ) -> requests.Response:
+        """One request, tried again (when ``retry``) after a transport error or a 5xx."""
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        try:
-            return self.session.request(
-                method,
-                self.base_url + path,
-                headers=headers,
-                json=json,
-                timeout=self.timeout,
-                allow_redirects=False,
-            )
-        except (requests.Timeout, TimeoutError) as err:
-            logger.warning("PortOne timed out on %s %s.", method, _path_kind(path))
-            raise PortOneTimeout() from err
-        except (requests.RequestException, OSError) as err:
+        tries = 1 + (max(app_settings.RETRIES, 0) if retry else 0)
+        connect, read = self.timeout
+        error: PortOneCertError | None = None
+        for attempt in range(tries):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            try:
+                response = self.session.request(
+                    method,
+                    self.base_url + path,
+                    headers=headers,
+                    json=json,
+                    timeout=(min(connect, remaining), min(read, remaining)),
+                    allow_redirects=False,
+                )
+            except (requests.Timeout, TimeoutError) as err:
+                logger.warning("PortOne timed out on %s %s.", method, _path_kind(path))
+                error = PortOneTimeout()
+                error.__cause__ = err
+            except (requests.RequestException, OSError) as err:
+                logger.warning(
+                    "PortOne could not be reached on %s %s (%s).",
+                    method,
+                    _path_kind(path),
+                    type(err).__name__,
+                )
+                error = PortOneUnavailable()
+                error.__cause__ = err
+            else:
+                if response.status_code < 500 or attempt == tries - 1:
+                    return response
+                logger.warning(
+                    "PortOne answered %s on %s %s; trying again.",
+                    response.status_code,
+                    method,
+                    _path_kind(path),
+                )
+                error = None
+            if attempt < tries - 1:
+                pause = min(app_settings.RETRY_BACKOFF * 2**attempt, RETRY_BACKOFF_CAP)
+                time.sleep(max(0.0, min(pause, deadline - time.monotonic())))
+        if error is None:
             logger.warning(
-                "PortOne could not be reached on %s %s (%s).",
-                method,
-                _path_kind(path),
-                type(err).__name__,
+                "PortOne took longer than the deadline on %s %s.", method, _path_kind(path)
             )
-            raise PortOneUnavailable() from err
+            error = PortOneTimeout()
+        raise error
 
     def _unwrap(self, response: requests.Response, path: str) -> dict[str, Any]:
         """Check the HTTP status and the envelope; return ``response``."""

@@ -27,6 +27,12 @@ DEFAULTS: dict[str, Any] = {
     "API_BASE_URL": DEFAULT_API_BASE_URL,
     # (connect, read) seconds for every request to PortOne.
     "TIMEOUT": (3.05, 10.0),
+    # Seconds a whole verification may spend talking to PortOne, retries included.
+    "DEADLINE": 20.0,
+    # Extra tries for the safe calls (getToken, GET) after a transport error or a 5xx.
+    "RETRIES": 2,
+    # Seconds before the first retry; doubles each time, at most 2 seconds.
+    "RETRY_BACKOFF": 0.25,
     "MIN_AGE": 19,
     "AGE_RULE": "full",
     "ATTEMPT_TTL": timedelta(minutes=30),
@@ -119,6 +125,18 @@ class AppSettings:
             return (float(value), float(value))
         connect, read = value
         return (float(connect), float(read))
+
+    @property
+    def DEADLINE(self) -> float:
+        return float(get("DEADLINE"))
+
+    @property
+    def RETRIES(self) -> int:
+        return int(get("RETRIES"))
+
+    @property
+    def RETRY_BACKOFF(self) -> float:
+        return float(get("RETRY_BACKOFF"))
 
     @property
     def MIN_AGE(self) -> int:

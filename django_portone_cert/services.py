@@ -214,21 +214,32 @@ def _store(
 ) -> tuple[VerifiedIdentity, bool]:
     """Consume the attempt and upsert the identity in one transaction."""
     now = timezone.now()
-    try:
+
+    def upsert() -> tuple[VerifiedIdentity, bool]:
         with transaction.atomic():
             locked = CertificationAttempt.objects.select_for_update().get(pk=attempt.pk)
             if locked.status == CertificationAttempt.Status.VERIFIED:
                 raise CertificationUsed()
-            identity = VerifiedIdentity.objects.select_for_update().filter(user_id=user.pk).first()
-            created = identity is None
-            identity = identity or VerifiedIdentity(user=user)
+            identities = VerifiedIdentity.objects.select_for_update()
+            found = identities.filter(user_id=user.pk).first()
+            identity = found or VerifiedIdentity(user=user)
             _fill_identity(identity, certification, ci_hash, now)
             identity.save()
             _consume(locked, certification.imp_uid, now)
+        return identity, found is None
+
+    try:
+        try:
+            result = upsert()
+        except IntegrityError:
+            if not VerifiedIdentity.objects.filter(user_id=user.pk).exists():
+                raise
+            # This user's other request created the identity first: update it instead.
+            result = upsert()
     except IntegrityError as err:
         raise _integrity_error(ci_hash, user) from err
     attempt.refresh_from_db()
-    return identity, created
+    return result
 
 
 def _consume(attempt: CertificationAttempt, imp_uid: str, now: datetime, **extra: Any) -> None:

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.generic import TemplateView
-from rest_framework import exceptions, serializers, status
+from rest_framework import exceptions, parsers, serializers, status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
@@ -70,8 +70,19 @@ class CanVerify(BasePermission):
         return True
 
 
+class JSONParser(parsers.JSONParser):
+    """DRF's JSON parser, with deeply nested bodies refused as a 400 rather than a 500."""
+
+    def parse(self, stream: Any, media_type: Any = None, parser_context: Any = None) -> Any:
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError as err:
+            raise exceptions.ParseError("JSON nested too deeply") from err
+
+
 class PortOneCertAPIView(APIView):
     permission_classes = [CanVerify]
+    parser_classes = [JSONParser, parsers.FormParser]
     throttle_classes = [PortOneCertThrottle]
     throttle_scope = "portone_cert"
 

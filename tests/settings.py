@@ -79,6 +79,7 @@ PORTONE_CERT = {
     "IMP_SECRET": "test_imp_secret",
     "IMP_CODE": "imp00000000",
     "CHANNEL_KEY": "channel-key-test",
+    "RETRY_BACKOFF": 0.001,
 }
 
 STATIC_URL = "static/"

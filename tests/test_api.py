@@ -151,7 +151,8 @@ def _portone_answers(portone: FakePortOne, merchant_uid: str, case: str) -> str:
             "html": "http_503",
             "code_minus_1": "code_-1",
         }.get(case, case)
-        portone.inject(fault, times=2 if case == "401_twice" else 1, endpoint="certification")
+        # A GET is tried three times (RETRIES = 2) before a 5xx or a transport error counts.
+        portone.inject(fault, times=2 if case == "401_twice" else 3, endpoint="certification")
     elif case == "not_certified":
         portone.update_certification(imp_uid, certified=False, certified_at=0)
     elif case == "wrong_merchant_uid":
@@ -288,7 +289,7 @@ def test_a_failed_attempt_can_be_retried_after_a_transient_error(
 ) -> None:
     merchant_uid = prepare(api)
     imp_uid = portone.add_certification(merchant_uid=merchant_uid)
-    portone.inject("timeout", endpoint="certification")
+    portone.inject("timeout", times=3, endpoint="certification")
     assert certify(api, imp_uid, merchant_uid).status_code == 504
     assert certify(api, imp_uid, merchant_uid).status_code == 201
     attempt = CertificationAttempt.objects.get(merchant_uid=merchant_uid)

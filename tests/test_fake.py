@@ -267,10 +267,10 @@ def test_the_real_client_against_the_adapter(portone: FakePortOne) -> None:
     cert = PortOneClient().get_certification(imp_uid)
     assert cert.name == "이서연" and cert.birth_date == date(2008, 2, 29)
     assert cert.ci == portone.person_ci("이서연", date(2008, 2, 29))
-    portone.inject("timeout")
+    portone.inject("timeout", times=3)  # the GET and its two retries
     with pytest.raises(PortOneTimeout):
         PortOneClient().get_certification(imp_uid)
-    portone.inject("reset")
+    portone.inject("reset", times=3)
     with pytest.raises(PortOneUnavailable):
         PortOneClient().get_certification(imp_uid)
 

@@ -1,0 +1,117 @@
+"""Concurrent requests on PostgreSQL: the database, not luck, decides."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import pytest
+from django.db import connection, connections
+
+from django_portone_cert import services
+from django_portone_cert.exceptions import PortOneCertError
+from django_portone_cert.models import CertificationAttempt, VerifiedIdentity
+from django_portone_cert.testing import FakePortOne
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def _postgres_only() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("races are run on PostgreSQL (DATABASE_URL=postgres://…)")
+
+
+def race(jobs: list[Callable[[], Any]]) -> Counter[str]:
+    """Run the jobs at the same instant in threads; count outcomes by error code."""
+    barrier = threading.Barrier(len(jobs))
+    outcomes: Counter[str] = Counter()
+    lock = threading.Lock()
+
+    def run(job: Callable[[], Any]) -> None:
+        try:
+            barrier.wait()
+            job()
+            code = "ok"
+        except PortOneCertError as error:
+            code = error.code
+        finally:
+            connections.close_all()
+        with lock:
+            outcomes[code] += 1
+
+    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes
+
+
+def test_the_same_result_submitted_twenty_times(make_user: Any) -> None:
+    fake = FakePortOne()
+    user = make_user()
+    attempt = services.start_attempt(user=user)
+    imp_uid = fake.add_certification(merchant_uid=attempt.merchant_uid)
+
+    def submit() -> Any:
+        return services.verify_certification(
+            user=user, imp_uid=imp_uid, merchant_uid=attempt.merchant_uid
+        )
+
+    with fake.activate():
+        outcomes = race([submit] * 20)
+    assert outcomes == Counter({"ok": 1, "certification_used": 19})
+    assert VerifiedIdentity.objects.count() == 1
+    assert CertificationAttempt.objects.get().status == "verified"
+
+
+def test_one_result_submitted_by_twenty_users(make_user: Any) -> None:
+    """The owner's attempt is the one PortOne recorded; nobody else can use it."""
+    fake = FakePortOne()
+    owner, *others = [make_user() for _ in range(20)]
+    owned = services.start_attempt(user=owner)
+    imp_uid = fake.add_certification(merchant_uid=owned.merchant_uid)
+    jobs = [
+        lambda: services.verify_certification(
+            user=owner, imp_uid=imp_uid, merchant_uid=owned.merchant_uid
+        )
+    ]
+    for other in others:
+        attempt = services.start_attempt(user=other)
+        jobs.append(
+            lambda other=other, attempt=attempt: services.verify_certification(
+                user=other, imp_uid=imp_uid, merchant_uid=attempt.merchant_uid
+            )
+        )
+    with fake.activate():
+        outcomes = race(jobs)
+    assert outcomes["ok"] == 1
+    assert set(outcomes) <= {"ok", "certification_used", "attempt_mismatch"}
+    assert sum(outcomes.values()) == 20
+    assert list(VerifiedIdentity.objects.values_list("user_id", flat=True)) == [owner.pk]
+    assert CertificationAttempt.objects.filter(imp_uid=imp_uid).count() == 1
+
+
+def test_the_same_user_certifying_twice_at_once(make_user: Any) -> None:
+    fake = FakePortOne()
+    user = make_user()
+    jobs = []
+    for _ in range(2):
+        attempt = services.start_attempt(user=user)
+        imp_uid = fake.add_certification(
+            merchant_uid=attempt.merchant_uid, name="동시에", birth_date=date(1990, 1, 1)
+        )
+        jobs.append(
+            lambda imp_uid=imp_uid, attempt=attempt: services.verify_certification(
+                user=user, imp_uid=imp_uid, merchant_uid=attempt.merchant_uid
+            )
+        )
+    with fake.activate():
+        outcomes = race(jobs * 1)
+    assert outcomes == Counter({"ok": 2})
+    assert VerifiedIdentity.objects.filter(user=user).count() == 1
+    assert CertificationAttempt.objects.filter(status="verified").count() == 2
