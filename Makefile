@@ -7,7 +7,7 @@ PORT ?= 8000
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test demo lint format messages clean
+.PHONY: test demo lint format messages bench faults clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,20 @@ demo: $(STAMP)
 	PORT=$(PORT) $(BIN)/python example_project/manage.py demo_user
 	@echo "Open http://127.0.0.1:$(PORT)/ and log in."
 	PORT=$(PORT) $(BIN)/python example_project/manage.py runserver 127.0.0.1:$(PORT)
+
+## Benchmarks against the naive flow and iamport-rest-client (PostgreSQL and Redis on 127.0.0.1).
+bench: $(STAMP) .venv-iamport/.installed
+	$(BIN)/python -m benchmarks.run
+
+## The fault-load tally: 4 workers, 500 verifications while PortOne misbehaves.
+faults: $(STAMP)
+	$(BIN)/python -m benchmarks.faults
+
+# iamport-rest-client pins an old requests: it gets a virtualenv of its own.
+.venv-iamport/.installed:
+	test -x .venv-iamport/bin/python || $(PYTHON) -m venv .venv-iamport
+	.venv-iamport/bin/python -m pip install -q iamport-rest-client
+	touch $@
 
 ## ruff, mypy and the migration check.
 lint: $(STAMP)

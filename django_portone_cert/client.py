@@ -153,6 +153,8 @@ class PortOneClient:
         self.session.headers["Accept"] = "application/json"
         digest = hashlib.sha256(f"{self.base_url}|{self.imp_key}".encode()).hexdigest()[:24]
         self.token_cache_key = f"portone_cert:v1:token:{digest}"
+        #: (token, refresh at, as time.time()): saves a cache round trip per call.
+        self._memo: tuple[str, float] | None = None
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r})"
@@ -189,8 +191,8 @@ class PortOneClient:
         they fetch themselves, which PortOne's rules make harmless (before expiry
         it answers the same token).
         """
-        token = self.cache.get(self.token_cache_key)
-        if isinstance(token, str) and token:
+        token = self._cached_token()
+        if token:
             return token
         deadline = self._deadline(deadline)
         lock_key = self.token_cache_key + ":lock"
@@ -202,8 +204,8 @@ class PortOneClient:
         wait_until = min(deadline, time.monotonic() + TOKEN_FOLLOWER_WAIT)
         while time.monotonic() < wait_until:
             time.sleep(TOKEN_FOLLOWER_POLL)
-            token = self.cache.get(self.token_cache_key)
-            if isinstance(token, str) and token:
+            token = self._cached_token()
+            if token:
                 return token
             if self.cache.get(lock_key) is None:
                 break  # the leader failed: try ourselves
@@ -211,8 +213,21 @@ class PortOneClient:
 
     def forget_token(self, token: str | None = None) -> None:
         """Drop the cached token (only if it is still ``token``, when given)."""
-        if token is None or self.cache.get(self.token_cache_key) == token:
+        self._memo = None
+        cached = self.cache.get(self.token_cache_key)
+        if token is None or (isinstance(cached, dict) and cached.get("access_token") == token):
             self.cache.delete(self.token_cache_key)
+
+    def _cached_token(self) -> str | None:
+        """The token from this process's memo, else from the shared cache (memoised)."""
+        memo = self._memo
+        if memo is not None and time.time() < memo[1]:
+            return memo[0]
+        cached = self.cache.get(self.token_cache_key)
+        if isinstance(cached, dict) and time.time() < cached.get("refresh_at", 0):
+            self._memo = (str(cached["access_token"]), float(cached["refresh_at"]))
+            return self._memo[0]
+        return None
 
     # --- plumbing ---
 
@@ -239,7 +254,13 @@ class PortOneClient:
             # PortOne's own clock measures the token's remaining life: no skew.
             keep_for = expired_at - now - TOKEN_REFRESH_MARGIN
             if keep_for > 0:
-                self.cache.set(self.token_cache_key, token, timeout=keep_for)
+                refresh_at = time.time() + keep_for
+                self.cache.set(
+                    self.token_cache_key,
+                    {"access_token": token, "refresh_at": refresh_at},
+                    timeout=keep_for,
+                )
+                self._memo = (token, refresh_at)
         return token
 
     def _call(self, method: str, path: str, deadline: float) -> dict[str, Any]:

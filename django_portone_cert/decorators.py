@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponseBase
 
 from .ages import AgeRule, AgeThreshold
 from .gates import DEFAULT, AgeGate, _Default, response_for
-from .services import aget_identity, get_identity
+from .services import agate_identity, gate_identity
 
 View = TypeVar("View", bound=Callable[..., Any])
 
@@ -33,7 +33,7 @@ def _gate_view(
 
         async def async_wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
             user = await request.auser()
-            identity = await aget_identity(user)
+            identity = await agate_identity(user)
             outcome = gate.evaluate(user, identity)
             denial = deny(request, outcome, gate, identity)
             if denial is not None:
@@ -45,7 +45,7 @@ def _gate_view(
     else:
 
         def sync_wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-            identity = get_identity(request.user)
+            identity = gate_identity(request.user)
             outcome = gate.evaluate(request.user, identity)
             denial = deny(request, outcome, gate, identity)
             if denial is not None:

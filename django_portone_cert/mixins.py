@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponseBase
 
 from .ages import AgeRule, AgeThreshold
 from .gates import DEFAULT, AgeGate, Outcome, _Default, response_for
-from .services import aget_identity, get_identity
+from .services import agate_identity, gate_identity
 
 
 class AgeRequiredMixin(AccessMixin):
@@ -51,14 +51,14 @@ class AgeRequiredMixin(AccessMixin):
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         if getattr(self, "view_is_async", False):
             return self._adispatch(request, *args, **kwargs)
-        denial = self._deny(request, request.user, get_identity(request.user))
+        denial = self._deny(request, request.user, gate_identity(request.user))
         if denial is not None:
             return denial
         return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
 
     async def _adispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         user = await request.auser()
-        denial = self._deny(request, user, await aget_identity(user))
+        denial = self._deny(request, user, await agate_identity(user))
         if denial is not None:
             return denial
         return await super().dispatch(request, *args, **kwargs)  # type: ignore[misc]

@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 
 from .gates import DEFAULT, AgeGate, Outcome
 from .messages import GATE_MESSAGES
-from .services import get_identity
+from .services import gate_identity
 
 
 class AgeGateDenied(exceptions.APIException):
@@ -39,7 +39,7 @@ class HasMinimumAge(BasePermission):
         )
 
     def has_permission(self, request: Request, view: APIView) -> bool:
-        identity = get_identity(request.user)
+        identity = gate_identity(request.user)
         outcome = self.get_gate(view).evaluate(request.user, identity)
         if outcome is Outcome.ALLOWED:
             return True

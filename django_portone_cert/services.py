@@ -66,6 +66,23 @@ async def aget_identity(user: Any) -> VerifiedIdentity | None:
     return await VerifiedIdentity.objects.filter(user_id=user.pk).afirst()
 
 
+#: What the age gates read: nothing encrypted, so a gated request decrypts nothing.
+GATE_FIELDS = ("id", "user_id", "birth_date", "verified_at")
+
+
+def gate_identity(user: Any) -> VerifiedIdentity | None:
+    """The fields of the user's identity a gate needs, in one narrow query (none if anonymous)."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return VerifiedIdentity.objects.filter(user_id=user.pk).only(*GATE_FIELDS).first()
+
+
+async def agate_identity(user: Any) -> VerifiedIdentity | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return await VerifiedIdentity.objects.filter(user_id=user.pk).only(*GATE_FIELDS).afirst()
+
+
 def _session_key(request: HttpRequest | None, *, create: bool = False) -> str:
     session = getattr(request, "session", None)
     if session is None:
@@ -89,14 +106,30 @@ def start_attempt(*, user: Any, request: HttpRequest | None = None) -> Certifica
     return CertificationAttempt.objects.create(**fields)
 
 
-def _requesters_attempt(user: Any, merchant_uid: str, request: HttpRequest | None) -> Any:
-    attempts = CertificationAttempt.objects.filter(merchant_uid=merchant_uid)
+def _requesters_attempt(
+    user: Any, merchant_uid: str, imp_uid: str, request: HttpRequest | None
+) -> tuple[CertificationAttempt | None, bool]:
+    """The requester's attempt named ``merchant_uid``, and whether ``imp_uid`` was used.
+
+    One query: the attempt and any attempt that consumed ``imp_uid`` come together.
+    """
     if getattr(user, "is_authenticated", False):
-        return attempts.filter(user_id=user.pk).first()
-    session_key = _session_key(request)
-    if not session_key or not app_settings.ANONYMOUS_VERIFICATION:
-        return None
-    return attempts.filter(user__isnull=True, session_key=session_key).first()
+        mine = Q(merchant_uid=merchant_uid, user_id=user.pk)
+    else:
+        session_key = _session_key(request)
+        if not session_key or not app_settings.ANONYMOUS_VERIFICATION:
+            mine = Q(pk__in=[])
+        else:
+            mine = Q(merchant_uid=merchant_uid, user__isnull=True, session_key=session_key)
+    attempt, used = None, False
+    for row in CertificationAttempt.objects.filter(mine | Q(imp_uid=imp_uid))[:2]:
+        if row.imp_uid == imp_uid:
+            used = True
+        if row.merchant_uid == merchant_uid and (
+            row.user_id == getattr(user, "pk", None) if row.user_id else True
+        ):
+            attempt = row
+    return attempt, used
 
 
 def verify_certification(
@@ -120,8 +153,8 @@ def verify_certification(
             or len(merchant_uid) > MERCHANT_UID_MAX_LENGTH
         ):
             raise InvalidRequest()
-        attempt = _requesters_attempt(user, merchant_uid, request)
-        if CertificationAttempt.objects.filter(imp_uid=imp_uid).exists():
+        attempt, used = _requesters_attempt(user, merchant_uid, imp_uid, request)
+        if used:
             raise CertificationUsed()
         if attempt is None:
             raise AttemptMismatch()
@@ -170,21 +203,15 @@ def check_certification(certification: Certification, attempt: CertificationAtte
 
 
 def check_person(ci_hash: str, user: Any) -> None:
-    """Trust rule 6 (one person, one account) and the re-sign-up block, without decrypting.
+    """The re-sign-up block, by keyed hash (never decrypting).
 
-    The database's unique index decides races; this gives the answer early.
+    One person, one account (trust rule 6) is left to the database's unique
+    index when the identity is written: it alone is right under concurrency.
     """
-    if not ci_hash:
-        return
-    now = timezone.now()
-    if IdentityTombstone.objects.filter(ci_hash=ci_hash, expires_at__gt=now).exists():
-        raise ReregistrationBlocked()
-    if app_settings.ONE_ACCOUNT_PER_PERSON:
-        others = VerifiedIdentity.objects.filter(unique_ci_hash=ci_hash)
-        if getattr(user, "is_authenticated", False):
-            others = others.exclude(user_id=user.pk)
-            if others.exists():
-                raise IdentityInUse()
+    if ci_hash and app_settings.TOMBSTONE_RETENTION is not None:
+        blocked = IdentityTombstone.objects.filter(ci_hash=ci_hash, expires_at__gt=timezone.now())
+        if blocked.exists():
+            raise ReregistrationBlocked()
 
 
 def _fill_identity(
@@ -217,15 +244,12 @@ def _store(
 
     def upsert() -> tuple[VerifiedIdentity, bool]:
         with transaction.atomic():
-            locked = CertificationAttempt.objects.select_for_update().get(pk=attempt.pk)
-            if locked.status == CertificationAttempt.Status.VERIFIED:
-                raise CertificationUsed()
+            _consume(attempt, certification.imp_uid, now)
             identities = VerifiedIdentity.objects.select_for_update()
             found = identities.filter(user_id=user.pk).first()
             identity = found or VerifiedIdentity(user=user)
             _fill_identity(identity, certification, ci_hash, now)
             identity.save()
-            _consume(locked, certification.imp_uid, now)
         return identity, found is None
 
     try:
@@ -238,18 +262,31 @@ def _store(
             result = upsert()
     except IntegrityError as err:
         raise _integrity_error(ci_hash, user) from err
-    attempt.refresh_from_db()
     return result
 
 
 def _consume(attempt: CertificationAttempt, imp_uid: str, now: datetime, **extra: Any) -> None:
-    attempt.status = CertificationAttempt.Status.VERIFIED
-    attempt.imp_uid = imp_uid
-    attempt.failure_code = ""
-    attempt.completed_at = now
-    for name, value in extra.items():
+    """Mark the attempt used by ``imp_uid``, unless it already is (one conditional UPDATE).
+
+    The row lock it takes serialises requests on the same attempt; the unique
+    ``imp_uid`` serialises requests with the same result.
+    """
+    fields = {
+        "status": CertificationAttempt.Status.VERIFIED,
+        "imp_uid": imp_uid,
+        "failure_code": "",
+        "completed_at": now,
+        **extra,
+    }
+    updated = (
+        CertificationAttempt.objects.filter(pk=attempt.pk)
+        .exclude(status=CertificationAttempt.Status.VERIFIED)
+        .update(**fields)
+    )
+    if not updated:
+        raise CertificationUsed()
+    for name, value in fields.items():
         setattr(attempt, name, value)
-    attempt.save(update_fields=["status", "imp_uid", "failure_code", "completed_at", *extra])
 
 
 def _integrity_error(ci_hash: str, user: Any) -> PortOneCertError:
@@ -313,15 +350,12 @@ def _hold_for_signup(
     now = timezone.now()
     try:
         with transaction.atomic():
-            locked = CertificationAttempt.objects.select_for_update().get(pk=attempt.pk)
-            if locked.status == CertificationAttempt.Status.VERIFIED:
-                raise CertificationUsed()
-            _consume(locked, certification.imp_uid, now, result=_serialise(certification))
+            _consume(attempt, certification.imp_uid, now, result=_serialise(certification))
     except IntegrityError as err:
         raise CertificationUsed() from err
     if request is not None and getattr(request, "session", None) is not None:
-        request.session[SESSION_KEY] = locked.merchant_uid
-    return locked
+        request.session[SESSION_KEY] = attempt.merchant_uid
+    return attempt
 
 
 @dataclass(frozen=True)
@@ -455,7 +489,8 @@ def _record_failure(
     error: PortOneCertError,
     request: HttpRequest | None,
 ) -> None:
-    if attempt is not None and attempt.status != CertificationAttempt.Status.VERIFIED:
+    if attempt is not None:
+        # Only a pending or failed attempt takes the failure; a verified one stays verified.
         CertificationAttempt.objects.filter(
             pk=attempt.pk,
             status__in=[CertificationAttempt.Status.PENDING, CertificationAttempt.Status.FAILED],

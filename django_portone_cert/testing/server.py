@@ -17,10 +17,16 @@ from .fake import FakePortOne
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
+    # Answer in one segment, at once: no Nagle/delayed-ACK stall on kept-alive connections.
+    disable_nagle_algorithm = True
+    wbufsize = -1
 
     def setup(self) -> None:
         super().setup()
         self.server.open_sockets.add(self.connection)
+        if self.server.connect_latency:
+            # A new connection costs a round trip before the first request (TCP handshake).
+            time.sleep(self.server.connect_latency)
 
     def finish(self) -> None:
         self.server.open_sockets.discard(self.connection)
@@ -51,6 +57,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(response.body)))
         self.end_headers()
         self.wfile.write(response.body)
+        self.wfile.flush()
 
     do_GET = do_POST = do_DELETE = do_PUT = do_PATCH = _serve
 
@@ -61,6 +68,7 @@ class _Server(ThreadingHTTPServer):
     hang_seconds: float
     connections_seen: set[tuple[str, int]]
     open_sockets: set[socket.socket]
+    connect_latency: float
 
 
 class FakePortOneServer:
@@ -69,12 +77,19 @@ class FakePortOneServer:
     >>> with FakePortOneServer(FakePortOne()) as server:
     ...     settings.PORTONE_CERT["API_BASE_URL"] = server.url
 
-    ``hang_seconds`` is how long a "timeout" fault keeps the request waiting.
+    ``hang_seconds`` is how long a "timeout" fault keeps the request waiting;
+    ``connect_latency`` is added once per new connection (a handshake's round trip).
     ``connections`` counts the TCP connections clients opened.
     """
 
     def __init__(
-        self, fake: FakePortOne, *, host: str = "127.0.0.1", port: int = 0, hang_seconds: float = 30
+        self,
+        fake: FakePortOne,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        hang_seconds: float = 30,
+        connect_latency: float = 0.0,
     ) -> None:
         self.fake = fake
         self._server = _Server((host, port), _Handler)
@@ -82,6 +97,7 @@ class FakePortOneServer:
         self._server.hang_seconds = hang_seconds
         self._server.connections_seen = set()
         self._server.open_sockets = set()
+        self._server.connect_latency = connect_latency
         self._thread: threading.Thread | None = None
 
     @property
