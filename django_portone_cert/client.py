@@ -37,7 +37,8 @@ logger = logging.getLogger("django_portone_cert")
 USER_AGENT = f"django-portone-cert/{__version__} python-requests/{requests.__version__}"
 
 #: What an ``imp_uid`` may look like before it is put into a URL path.
-IMP_UID_RE = re.compile(r"\Aimps?_[0-9A-Za-z]{1,64}\Z")
+IMP_UID_PATTERN = r"imps?_[0-9A-Za-z]{1,64}"
+IMP_UID_RE = re.compile(rf"\A{IMP_UID_PATTERN}\Z")
 
 #: Refresh the cached token when less than this many seconds of its life remain.
 TOKEN_REFRESH_MARGIN = 60

@@ -4,15 +4,16 @@ from typing import Any
 
 from rest_framework import serializers
 
-from .client import IMP_UID_RE
+from .client import IMP_UID_PATTERN
 from .conf import app_settings
 from .models import CertificationAttempt, VerifiedIdentity
 
 
 class CertifyRequestSerializer(serializers.Serializer[Any]):
-    imp_uid = serializers.RegexField(IMP_UID_RE, max_length=80, trim_whitespace=False)
+    # Patterns a JSON schema can state too; the service checks imp_uid again in full.
+    imp_uid = serializers.RegexField(rf"^{IMP_UID_PATTERN}$", max_length=80, trim_whitespace=False)
     merchant_uid = serializers.RegexField(
-        r"\A[0-9A-Za-z_-]{1,40}\Z", max_length=40, trim_whitespace=False
+        r"^[0-9A-Za-z_-]{1,40}$", max_length=40, trim_whitespace=False
     )
 
 

@@ -17,11 +17,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView, exception_handler
 
-from . import services
+from . import openapi, services
 from .conf import app_settings
 from .exceptions import InvalidRequest, NoPendingVerification, PortOneCertError
 from .messages import verify_page_messages
 from .models import VerifiedIdentity
+from .openapi import describe
 from .serializers import AttemptSerializer, CertifyRequestSerializer, IdentitySerializer
 from .testing.sandbox import sandbox_enabled
 from .throttling import PortOneCertThrottle
@@ -93,6 +94,11 @@ class PortOneCertAPIView(APIView):
 class PrepareView(PortOneCertAPIView):
     """``POST prepare/``: a new attempt bound to the requester."""
 
+    @describe(
+        request=None,
+        responses={201: openapi.AttemptResponseSerializer, **openapi.ERRORS},
+        summary="Start a verification attempt",
+    )
     def post(self, request: Request) -> Response:
         attempt = services.start_attempt(user=request.user, request=request._request)
         return Response(AttemptSerializer(attempt).data, status=status.HTTP_201_CREATED)
@@ -106,6 +112,11 @@ class CertifyView(PortOneCertAPIView):
     failure recorded on the attempt.
     """
 
+    @describe(
+        request=CertifyRequestSerializer,
+        responses={201: openapi.CertifyResponseSerializer, **openapi.ERRORS},
+        summary="Accept a verification result",
+    )
     def post(self, request: Request) -> Response:
         serializer = CertifyRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -142,6 +153,14 @@ class MeView(PortOneCertAPIView):
     permission_classes = [IsAuthenticated]
     throttle_classes: list[Any] = []
 
+    @describe(
+        responses={
+            200: openapi.MeResponseSerializer,
+            401: openapi.ErrorSerializer,
+            403: openapi.ErrorSerializer,
+        },
+        summary="The requester's verification state",
+    )
     def get(self, request: Request) -> Response:
         identity = services.get_identity(request.user)
         if identity is None:
@@ -162,7 +181,7 @@ def safe_next_url(request: HttpRequest, default: str = "/") -> str:
     return resolve_url(default)
 
 
-class VerifyPageView(AccessMixin, TemplateView):
+class VerifyPageView(AccessMixin, TemplateView):  # an HTML page: not in the API schema
     """``GET verify/?next=…``: the page with the verification button.
 
     Logged-in users only, unless ``ANONYMOUS_VERIFICATION`` lets visitors verify

@@ -46,6 +46,9 @@ def test_valid_settings_pass(settings: Any) -> None:
         ({**VALID, "SANDBOX": "yes"}, ["portone_cert.E011"]),
         ({**VALID, "CACHE": "nope"}, ["portone_cert.E012"]),
         ({**VALID, "IMP_SECRETS": "typo"}, ["portone_cert.W002"]),
+        ({**VALID, "DEADLINE": 0}, ["portone_cert.E017"]),
+        ({**VALID, "RETRIES": 9}, ["portone_cert.E017"]),
+        ({**VALID, "RETRY_BACKOFF": -1}, ["portone_cert.E017"]),
     ],
 )
 def test_each_problem_has_its_id(settings: Any, config: Any, expected: list[str]) -> None:

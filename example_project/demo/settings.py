@@ -65,8 +65,25 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.BasicAuthentication",
+    ],
 }
+
+try:  # the OpenAPI schema at /api/schema/ (pip install django-portone-cert[openapi])
+    import drf_spectacular  # noqa: F401
+except ImportError:
+    OPENAPI = False
+else:
+    OPENAPI = True
+    INSTALLED_APPS.append("drf_spectacular")
+    REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"] = "drf_spectacular.openapi.AutoSchema"
+    SPECTACULAR_SETTINGS = {
+        "TITLE": "django-portone-cert example",
+        "DESCRIPTION": "PortOne 본인인증 endpoints of django-portone-cert.",
+        "VERSION": "0.1.0",
+    }
 
 # Sandbox mode (the default here): the site serves a fake PortOne itself, so the demo
 # needs no credentials and no network. Set PORTONE_IMP_KEY / PORTONE_IMP_SECRET /
@@ -83,6 +100,7 @@ PORTONE_CERT = {
     "SANDBOX": SANDBOX,
     # Let visitors verify before they sign up (see demo.views.signup).
     "ANONYMOUS_VERIFICATION": True,
+    "THROTTLE_RATE": os.environ.get("DEMO_THROTTLE_RATE", "10/minute"),
 }
 if SANDBOX:
     PORTONE_CERT["API_BASE_URL"] = f"http://127.0.0.1:{PORT}/portone-cert/sandbox/api"

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -15,3 +16,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("portone-cert/", include("django_portone_cert.urls")),
 ]
+
+if settings.OPENAPI:
+    from drf_spectacular.views import SpectacularAPIView
+
+    urlpatterns.append(path("api/schema/", SpectacularAPIView.as_view(), name="schema"))
