@@ -86,3 +86,11 @@ STATIC_URL = "static/"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+try:  # the OpenAPI descriptions are tested when drf-spectacular is installed
+    import drf_spectacular  # noqa: F401
+except ImportError:
+    pass
+else:
+    INSTALLED_APPS.append("drf_spectacular")
+    REST_FRAMEWORK = {"DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema"}

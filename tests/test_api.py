@@ -355,7 +355,10 @@ def test_throttled(api: APIClient, settings: Any) -> None:
 
 
 def test_project_throttle_rate_wins(api: APIClient, settings: Any) -> None:
-    settings.REST_FRAMEWORK = {"DEFAULT_THROTTLE_RATES": {"portone_cert": "1/minute"}}
+    settings.REST_FRAMEWORK = {
+        **getattr(settings, "REST_FRAMEWORK", {}),
+        "DEFAULT_THROTTLE_RATES": {"portone_cert": "1/minute"},
+    }
     from rest_framework.settings import api_settings
 
     from django_portone_cert.throttling import PortOneCertThrottle
