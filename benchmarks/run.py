@@ -32,12 +32,24 @@ RESULTS = ROOT / "benchmarks" / "results"
 IAMPORT_PYTHON = ROOT / ".venv-iamport" / "bin" / "python"
 
 
+def prepared_jobs(fake: Any, count: int, prefix: str) -> list[tuple[Any, str, str]]:
+    """``count`` users, each with an attempt and a completed result at the fake (distinct people)."""
+    from django_portone_cert import services
+
+    jobs = []
+    for n, user in enumerate(make_users(count, prefix)):
+        attempt = services.start_attempt(user=user)
+        imp_uid = fake.add_certification(
+            name=f"{prefix}-{n}", birth_date=date(1990, 1, 1), merchant_uid=attempt.merchant_uid
+        )
+        jobs.append((user, attempt.merchant_uid, imp_uid))
+    return jobs
+
+
 def per_verification(fake: Any, server: Any, count: int, tag: str) -> dict[str, Any]:
     """Scenario 1: requests, new connections and latency per POST certifications/."""
     from django.conf import settings
     from django.test import Client
-
-    from django_portone_cert import services
 
     settings.PORTONE_CERT["API_BASE_URL"] = server.url
 
@@ -46,16 +58,7 @@ def per_verification(fake: Any, server: Any, count: int, tag: str) -> dict[str, 
         ("app", "/portone-cert/certifications/"),
         ("naive", "/naive/certifications/"),
     ):
-        users = make_users(count, f"s1{tag}{flavour}")
-        jobs = []
-        for n, user in enumerate(users):
-            attempt = services.start_attempt(user=user)
-            imp_uid = fake.add_certification(
-                name=f"사람{tag}{flavour}{n}",
-                birth_date=date(1990, 1, 1),
-                merchant_uid=attempt.merchant_uid,
-            )
-            jobs.append((user, attempt.merchant_uid, imp_uid))
+        jobs = prepared_jobs(fake, count, f"s1{tag}{flavour}")
         fake.reset_counters()
         connections_before = server.connections
         client = Client()
@@ -110,14 +113,7 @@ def many_workers_one_token(fake: Any, server: Any, count: int) -> dict[str, Any]
     """Scenario 2: 4 gunicorn workers sharing Redis, cold start, `count` concurrent verifications."""
     from django.core.cache import cache
 
-    from django_portone_cert import services
-
-    users = make_users(count, "s2")
-    jobs = []
-    for n, user in enumerate(users):
-        attempt = services.start_attempt(user=user)
-        imp_uid = fake.add_certification(name=f"동시{n}", merchant_uid=attempt.merchant_uid)
-        jobs.append((basic_auth(user), attempt.merchant_uid, imp_uid))
+    jobs = [(basic_auth(u), m, i) for u, m, i in prepared_jobs(fake, count, "s2")]
     cache.clear()  # cold: no token anywhere
     gunicorn = Gunicorn(4, {"BENCH_PORTONE_URL": server.url})
     try:
@@ -205,15 +201,9 @@ def gate_cost(iterations: int) -> dict[str, Any]:
 
 def throughput(fake: Any, server: Any, count: int) -> dict[str, Any]:
     """Scenario 4: verifications per second, 4 workers on PostgreSQL, no upstream latency."""
-    from django_portone_cert import services
 
     fake.latency = 0.0
-    users = make_users(count, "s4")
-    jobs = []
-    for n, user in enumerate(users):
-        attempt = services.start_attempt(user=user)
-        imp_uid = fake.add_certification(name=f"처리{n}", merchant_uid=attempt.merchant_uid)
-        jobs.append((basic_auth(user), attempt.merchant_uid, imp_uid))
+    jobs = [(basic_auth(u), m, i) for u, m, i in prepared_jobs(fake, count, "s4")]
     gunicorn = Gunicorn(4, {"BENCH_PORTONE_URL": server.url})
     try:
         _fire(gunicorn.url + "/bare/", jobs[:8], threads=8)  # warm the workers

@@ -88,17 +88,13 @@ def age_required(
     if callable(min_age) and not isinstance(min_age, AgeThreshold):
         return age_required()(min_age)
     gate = AgeGate.build(DEFAULT if min_age is None else min_age, rule, max_verification_age)
-
-    def decorator(view: View) -> View:
-        return _gate_view(
-            view,
-            gate,
-            login_url=login_url,
-            verify_url=verify_url,
-            raise_exception=raise_exception,
-        )
-
-    return decorator
+    return functools.partial(
+        _gate_view,
+        gate=gate,
+        login_url=login_url,
+        verify_url=verify_url,
+        raise_exception=raise_exception,
+    )
 
 
 @overload
@@ -123,15 +119,11 @@ def identity_required(
     raise_exception: bool = False,
 ) -> Any:
     """Let the view run only for a verified user, whatever their age."""
-    gate = AgeGate(min_age=None, max_verification_age=max_verification_age)
-
-    def decorator(view: View) -> View:
-        return _gate_view(
-            view,
-            gate,
-            login_url=login_url,
-            verify_url=verify_url,
-            raise_exception=raise_exception,
-        )
-
+    decorator = functools.partial(
+        _gate_view,
+        gate=AgeGate(min_age=None, max_verification_age=max_verification_age),
+        login_url=login_url,
+        verify_url=verify_url,
+        raise_exception=raise_exception,
+    )
     return decorator(view) if view is not None else decorator
