@@ -50,7 +50,7 @@ class VerifiedIdentityAdmin(ReadOnlyAdmin):
         "certified_at",
     )
     actions = ["revoke_verification"]
-    list_filter = ("provider", "verified_at", "gender", "is_foreigner")
+    list_filter = ("provider", "api_version", "verified_at", "gender", "is_foreigner")
     date_hierarchy = "verified_at"
     raw_id_fields = ("user",)
     list_select_related = ("user",)
@@ -61,6 +61,7 @@ class VerifiedIdentityAdmin(ReadOnlyAdmin):
         "gender",
         "is_foreigner",
         "provider",
+        "api_version",
         "masked_ci",
         "masked_phone",
         "carrier",

@@ -12,10 +12,11 @@ from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning, register
 
 from .ages import RULES
-from .conf import DEFAULTS, SETTING_NAME
+from .conf import DEFAULT_API_BASE_URL, DEFAULT_V2_API_BASE_URL, DEFAULTS, SETTING_NAME
 from .exceptions import ConfigurationError
 
 HINT_CONSOLE = "Find it in the PortOne console: 결제 연동 > 식별코드・API Keys > V1 API."
+HINT_CONSOLE_V2 = "Find it in the PortOne console: 결제 연동 > 식별코드・API Keys > V2 API."
 
 
 def _name(key: str) -> str:
@@ -40,21 +41,41 @@ def check_settings(
     errors: list[CheckMessage] = []
     value = {**DEFAULTS, **config}.get
 
-    for index, key in enumerate(("IMP_KEY", "IMP_SECRET", "IMP_CODE"), start=2):
+    version = value("API_VERSION")
+    if version not in ("v1", "v2"):
+        errors.append(
+            Error(
+                f'{_name("API_VERSION")} must be "v1" or "v2".',
+                hint='"v1" is api.iamport.kr (IMP.certification); "v2" is api.portone.io.',
+                id="portone_cert.E018",
+            )
+        )
+    required = (
+        (("API_SECRET", "E019"), ("STORE_ID", "E020"), ("CHANNEL_KEY", "E021"))
+        if version == "v2"
+        else (("IMP_KEY", "E002"), ("IMP_SECRET", "E003"), ("IMP_CODE", "E004"))
+    )
+    for key, error_id in required:
         if not value(key):
             errors.append(
-                Error(f"{_name(key)} is not set.", hint=HINT_CONSOLE, id=f"portone_cert.E00{index}")
+                Error(
+                    f"{_name(key)} is not set.",
+                    hint=HINT_CONSOLE if version != "v2" else HINT_CONSOLE_V2,
+                    id=f"portone_cert.{error_id}",
+                )
             )
         elif not isinstance(value(key), str):
             errors.append(Error(f"{_name(key)} must be a string.", id="portone_cert.E005"))
 
-    for key in ("CHANNEL_KEY", "PG", "THROTTLE_RATE"):
+    for key in ("CHANNEL_KEY", "PG", "THROTTLE_RATE", "API_SECRET", "STORE_ID"):
         if value(key) is not None and not isinstance(value(key), str):
             errors.append(Error(f"{_name(key)} must be a string or None.", id="portone_cert.E005"))
 
     base_url = value("API_BASE_URL")
     parts = urlsplit(base_url) if isinstance(base_url, str) else None
-    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
+    if base_url is None:
+        pass  # PortOne's own for the API version
+    elif parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
         errors.append(
             Error(
                 f"{_name('API_BASE_URL')} must be an http(s) URL.",
@@ -130,6 +151,7 @@ def check_settings(
             )
 
     for key in (
+        "ALLOW_TEST_CHANNEL",
         "ONE_ACCOUNT_PER_PERSON",
         "DELETE_AFTER_VERIFY",
         "SANDBOX",
@@ -169,7 +191,10 @@ def check_settings(
                     id="portone_cert.E014",
                 )
             )
-        if isinstance(base_url, str) and base_url.rstrip("/") == DEFAULTS["API_BASE_URL"]:
+        if base_url is None or base_url.rstrip("/") in (
+            DEFAULT_API_BASE_URL,
+            DEFAULT_V2_API_BASE_URL,
+        ):
             errors.append(
                 Warning(
                     f"{_name('SANDBOX')} is on but {_name('API_BASE_URL')} is PortOne's: "

@@ -17,14 +17,20 @@ from .exceptions import ConfigurationError
 AgeRule = Literal["full", "year"]
 
 DEFAULT_API_BASE_URL = "https://api.iamport.kr"
+DEFAULT_V2_API_BASE_URL = "https://api.portone.io"
 
 DEFAULTS: dict[str, Any] = {
+    "API_VERSION": "v1",
     "IMP_KEY": None,
     "IMP_SECRET": None,
     "IMP_CODE": None,
+    "API_SECRET": None,
+    "STORE_ID": None,
     "CHANNEL_KEY": None,
     "PG": None,
-    "API_BASE_URL": DEFAULT_API_BASE_URL,
+    # None: PortOne's own, by API_VERSION.
+    "API_BASE_URL": None,
+    "ALLOW_TEST_CHANNEL": False,
     # (connect, read) seconds for every request to PortOne.
     "TIMEOUT": (3.05, 10.0),
     # Seconds a whole verification may spend talking to PortOne, retries included.
@@ -115,8 +121,27 @@ class AppSettings:
         return str(value) if value else None
 
     @property
+    def API_VERSION(self) -> str:
+        return "v2" if get("API_VERSION") == "v2" else "v1"
+
+    @property
+    def API_SECRET(self) -> str:
+        return self._required("API_SECRET")
+
+    @property
+    def STORE_ID(self) -> str:
+        return self._required("STORE_ID")
+
+    @property
+    def ALLOW_TEST_CHANNEL(self) -> bool:
+        return bool(get("ALLOW_TEST_CHANNEL"))
+
+    @property
     def API_BASE_URL(self) -> str:
-        return str(get("API_BASE_URL")).rstrip("/")
+        value = get("API_BASE_URL")
+        if not value:
+            value = DEFAULT_V2_API_BASE_URL if self.API_VERSION == "v2" else DEFAULT_API_BASE_URL
+        return str(value).rstrip("/")
 
     @property
     def TIMEOUT(self) -> tuple[float, float]:

@@ -107,6 +107,11 @@ class ReregistrationBlocked(VerificationError):
     default_message = _("This person closed an account recently and cannot verify a new one yet.")
 
 
+class TestChannel(VerificationError):
+    code = "test_channel"
+    default_message = _("This verification was made on a test channel and proves nothing.")
+
+
 class NoPendingVerification(VerificationError):
     code = "verification_required"
     default_message = _("There is no identity verification to use. Please verify first.")
@@ -174,6 +179,7 @@ ERROR_CLASSES: dict[str, type[PortOneCertError]] = {
         CiMissing,
         ReregistrationBlocked,
         NoPendingVerification,
+        TestChannel,
         PortOneAPIError,
         PortOneUnavailable,
         PortOneTimeout,

@@ -106,6 +106,13 @@ class VerifiedIdentity(models.Model):
     )
     is_foreigner = models.BooleanField(_("foreigner"), null=True, blank=True)
     provider = models.CharField(_("provider"), max_length=40, blank=True, default="", db_index=True)
+    api_version = models.CharField(
+        _("API version"),
+        max_length=2,
+        choices=[("v1", "V1"), ("v2", "V2")],
+        default="v1",
+        db_index=True,
+    )
     ci = EncryptedTextField(_("CI"))
     ci_hash = models.CharField(
         _("CI hash"), max_length=64, blank=True, default="", db_index=True, editable=False

@@ -4,9 +4,9 @@ from typing import Any
 
 from rest_framework import serializers
 
-from .client import IMP_UID_PATTERN
 from .conf import app_settings
 from .models import CertificationAttempt, VerifiedIdentity
+from .portone import IMP_UID_PATTERN
 
 
 class CertifyRequestSerializer(serializers.Serializer[Any]):
@@ -14,6 +14,12 @@ class CertifyRequestSerializer(serializers.Serializer[Any]):
     imp_uid = serializers.RegexField(rf"^{IMP_UID_PATTERN}$", max_length=80, trim_whitespace=False)
     merchant_uid = serializers.RegexField(
         r"^[0-9A-Za-z_-]{1,40}$", max_length=40, trim_whitespace=False
+    )
+
+
+class CertifyV2RequestSerializer(serializers.Serializer[Any]):
+    identity_verification_id = serializers.RegexField(
+        r"^[0-9A-Za-z]{1,64}$", max_length=64, trim_whitespace=False
     )
 
 
@@ -26,6 +32,13 @@ class AttemptSerializer(serializers.ModelSerializer[CertificationAttempt]):
 
     def to_representation(self, instance: CertificationAttempt) -> dict[str, Any]:
         data: dict[str, Any] = super().to_representation(instance)
+        data["api_version"] = app_settings.API_VERSION
+        if app_settings.API_VERSION == "v2":
+            # What PortOne.requestIdentityVerification needs.
+            data["identity_verification_id"] = instance.merchant_uid
+            data["store_id"] = app_settings.STORE_ID
+            data["channel_key"] = app_settings.CHANNEL_KEY
+            return data
         data["imp_code"] = app_settings.IMP_CODE
         if app_settings.CHANNEL_KEY:
             data["channel_key"] = app_settings.CHANNEL_KEY

@@ -21,7 +21,6 @@ from django.utils import timezone
 
 from . import crypto
 from .ages import AgeRule
-from .client import Certification, get_client, validate_imp_uid
 from .conf import app_settings
 from .exceptions import (
     AttemptExpired,
@@ -37,8 +36,10 @@ from .exceptions import (
     PortOneAPIError,
     PortOneCertError,
     ReregistrationBlocked,
+    TestChannel,
 )
 from .models import CertificationAttempt, IdentityTombstone, VerifiedIdentity
+from .portone import Certification, get_client, validate_result_id
 from .signals import identity_verified, verification_failed
 
 logger = logging.getLogger("django_portone_cert")
@@ -146,7 +147,7 @@ def verify_certification(
     attempt: CertificationAttempt | None = None
     created = False
     try:
-        validate_imp_uid(imp_uid)
+        validate_result_id(imp_uid)
         if (
             not isinstance(merchant_uid, str)
             or not merchant_uid
@@ -164,7 +165,7 @@ def verify_certification(
         if attempt.is_expired():
             raise AttemptExpired()
 
-        certification = get_client().get_certification(imp_uid)
+        certification = get_client().get_result(imp_uid)
         check_certification(certification, attempt)
         ci_hash = crypto.keyed_hash(certification.ci) if certification.ci else ""
         check_person(ci_hash, user)
@@ -200,6 +201,8 @@ def check_certification(certification: Certification, attempt: CertificationAtte
         raise PortOneAPIError(status=200)
     if not certification.ci and app_settings.REQUIRE_CI:
         raise CiMissing()
+    if certification.channel_type == "TEST" and not app_settings.ALLOW_TEST_CHANNEL:
+        raise TestChannel()
 
 
 def check_person(ci_hash: str, user: Any) -> None:
@@ -224,6 +227,7 @@ def _fill_identity(
     identity.gender = certification.gender or ""
     identity.is_foreigner = certification.is_foreigner
     identity.provider = certification.provider
+    identity.api_version = certification.api_version
     if ci_hash:
         identity.ci = certification.ci or ""
         identity.ci_hash = ci_hash
@@ -308,6 +312,7 @@ def _serialise(certification: Certification) -> str:
         {
             "imp_uid": certification.imp_uid,
             "provider": certification.provider,
+            "api_version": certification.api_version,
             "certified_at": certification.certified_at.isoformat()
             if certification.certified_at
             else None,
@@ -331,6 +336,7 @@ def _deserialise(text: str) -> Certification:
         imp_uid=data["imp_uid"],
         merchant_uid=None,
         provider=data["provider"],
+        api_version=data.get("api_version", "v1"),
         certified=True,
         certified_at=datetime.fromisoformat(data["certified_at"]) if data["certified_at"] else None,
         birth_date=date.fromisoformat(data["birth_date"]) if data["birth_date"] else None,
@@ -475,7 +481,7 @@ def _delete_at_portone_after_commit(imp_uid: str) -> None:
 
     def delete() -> None:
         try:
-            get_client().delete_certification(imp_uid)
+            get_client().delete_result(imp_uid)
         except PortOneCertError as error:
             # PortOne keeps its copy; ours is stored. Not worth failing the user for.
             logger.warning("Could not delete PortOne's copy of a result (%s).", error.code)

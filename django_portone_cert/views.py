@@ -23,7 +23,12 @@ from .exceptions import InvalidRequest, NoPendingVerification, PortOneCertError
 from .messages import verify_page_messages
 from .models import VerifiedIdentity
 from .openapi import describe
-from .serializers import AttemptSerializer, CertifyRequestSerializer, IdentitySerializer
+from .serializers import (
+    AttemptSerializer,
+    CertifyRequestSerializer,
+    CertifyV2RequestSerializer,
+    IdentitySerializer,
+)
 from .testing.sandbox import sandbox_enabled
 from .throttling import PortOneCertThrottle
 
@@ -118,12 +123,20 @@ class CertifyView(PortOneCertAPIView):
         summary="Accept a verification result",
     )
     def post(self, request: Request) -> Response:
-        serializer = CertifyRequestSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        if app_settings.API_VERSION == "v2":
+            # V2: the server-minted id names both the attempt and PortOne's result.
+            v2 = CertifyV2RequestSerializer(data=request.data)
+            v2.is_valid(raise_exception=True)
+            result_id = merchant_uid = v2.validated_data["identity_verification_id"]
+        else:
+            v1 = CertifyRequestSerializer(data=request.data)
+            v1.is_valid(raise_exception=True)
+            result_id = v1.validated_data["imp_uid"]
+            merchant_uid = v1.validated_data["merchant_uid"]
         outcome = services.verify_certification(
             user=request.user,
-            imp_uid=serializer.validated_data["imp_uid"],
-            merchant_uid=serializer.validated_data["merchant_uid"],
+            imp_uid=result_id,
+            merchant_uid=merchant_uid,
             request=request._request,
         )
         if isinstance(outcome, VerifiedIdentity):

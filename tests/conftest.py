@@ -13,12 +13,12 @@ from django.contrib.auth import get_user_model
 from django.core.cache import caches
 from rest_framework.test import APIClient
 
-from django_portone_cert import client as client_module
+from django_portone_cert import portone as client_module
 from django_portone_cert.exceptions import PortOneCertError
 from django_portone_cert.testing import ISSUED_PERSONAL_DATA
 from tests.portone_stub import PortOneStub
 
-pytest_plugins = ["django_portone_cert.testing.pytest_plugin"]
+pytest_plugins = ["django_portone_cert.testing.pytest_plugin", "tests.versions"]
 
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex

@@ -10,9 +10,11 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from django_portone_cert.conf import app_settings
 from django_portone_cert.models import CertificationAttempt, VerifiedIdentity
 from django_portone_cert.signals import identity_verified, verification_failed
 from django_portone_cert.testing import FakePortOne
+from tests.versions import certify_body, token_requests
 
 IMP_UID = "imp_100000000001"
 ADULT = date(1990, 5, 17)
@@ -28,15 +30,38 @@ def prepare(api: APIClient) -> str:
 
 
 def certify(api: APIClient, imp_uid: str, merchant_uid: str) -> Any:
-    return api.post(CERTIFY, {"imp_uid": imp_uid, "merchant_uid": merchant_uid}, format="json")
+    return api.post(CERTIFY, certify_body(imp_uid, merchant_uid), format="json")
+
+
+@pytest.fixture(autouse=True)
+def _both_versions(api_version: str) -> str:
+    """Every scenario here runs on PortOne V1 and on V2."""
+    return api_version
+
+
+def v1_only(reason: str) -> None:
+    if app_settings.API_VERSION == "v2":
+        pytest.skip(reason)
 
 
 def test_prepare_mints_an_attempt_bound_to_the_user(api: APIClient, user: Any) -> None:
     response = api.post(PREPARE)
     assert response.status_code == 201
     body = response.json()
-    assert set(body) == {"merchant_uid", "imp_code", "channel_key", "expires_at"}
-    assert body["imp_code"] == "imp00000000"
+    if app_settings.API_VERSION == "v2":
+        assert set(body) == {
+            "merchant_uid",
+            "identity_verification_id",
+            "store_id",
+            "channel_key",
+            "expires_at",
+            "api_version",
+        }
+        assert body["identity_verification_id"] == body["merchant_uid"]
+        assert body["store_id"] == "store-test"
+    else:
+        assert set(body) == {"merchant_uid", "imp_code", "channel_key", "expires_at", "api_version"}
+        assert body["imp_code"] == "imp00000000"
     assert body["channel_key"] == "channel-key-test"
     assert body["merchant_uid"].isalnum() and len(body["merchant_uid"]) <= 40
     attempt = CertificationAttempt.objects.get(merchant_uid=body["merchant_uid"])
@@ -47,6 +72,7 @@ def test_prepare_mints_an_attempt_bound_to_the_user(api: APIClient, user: Any) -
 
 
 def test_prepare_with_pg_instead_of_channel_key(api: APIClient, settings: Any) -> None:
+    v1_only("V2 has channel keys only")
     settings.PORTONE_CERT = {**settings.PORTONE_CERT, "CHANNEL_KEY": None, "PG": "danal"}
     body = api.post(PREPARE).json()
     assert body["pg"] == "danal" and "channel_key" not in body
@@ -83,6 +109,7 @@ def test_full_flow_stores_the_identity(
     assert identity.provider == "danal"
     assert identity.gender == "male"
     assert identity.imp_uid == imp_uid
+    assert identity.api_version == app_settings.API_VERSION
     attempt = CertificationAttempt.objects.get(merchant_uid=merchant_uid)
     assert attempt.status == "verified" and attempt.imp_uid == imp_uid
     assert attempt.failure_code == ""
@@ -116,7 +143,7 @@ def test_reverification_by_the_same_person_updates(
     assert after.pk == before.pk
     assert after.imp_uid == again
     # One token served every PortOne call.
-    assert portone.token_requests == 1
+    assert portone.token_requests == token_requests(1)
     assert after.verified_at > before.verified_at
     assert VerifiedIdentity.objects.count() == 1
 
@@ -190,6 +217,8 @@ def test_error_rows(
     status: int,
     code: str,
 ) -> None:
+    if case == "wrong_merchant_uid":
+        v1_only("on V2 the result's id is the attempt's id: it cannot name another")
     failures: list[dict[str, Any]] = []
     verification_failed.connect(lambda **kw: failures.append(kw), weak=False, dispatch_uid="f")
     try:
@@ -266,7 +295,11 @@ def test_replayed_imp_uid(api: APIClient, user: Any, portone: FakePortOne) -> No
 
     assert CertificationAttempt.objects.get(merchant_uid=first).status == "verified"
     attempt = CertificationAttempt.objects.get(merchant_uid=second)
-    assert attempt.status == "failed" and attempt.failure_code == "certification_used"
+    if app_settings.API_VERSION == "v2":
+        # V2's request names only the result's id, which is the first attempt's.
+        assert attempt.status == "pending"
+    else:
+        assert attempt.status == "failed" and attempt.failure_code == "certification_used"
     assert VerifiedIdentity.objects.count() == 1
 
 
@@ -403,7 +436,8 @@ def test_service_is_usable_without_a_request(user: Any, portone: FakePortOne) ->
             user=user, imp_uid=imp_uid, merchant_uid=attempt.merchant_uid
         )
     assert identity.user == user and identity.ci == portone.person_ci("홍길동", ADULT)
-    assert portone.certification_requests == 1 and portone.token_requests == 1
+    assert portone.certification_requests == 1
+    assert portone.token_requests == token_requests(1)
 
 
 def test_many_verifications_share_one_token(make_user: Any, portone: FakePortOne) -> None:
@@ -413,11 +447,12 @@ def test_many_verifications_share_one_token(make_user: Any, portone: FakePortOne
         merchant_uid = prepare(client)
         imp_uid = portone.add_certification(name=f"사람{n}", merchant_uid=merchant_uid)
         assert certify(client, imp_uid, merchant_uid).status_code == 201
-    assert portone.token_requests == 1
+    assert portone.token_requests == token_requests(1)
     assert portone.certification_requests == 10
 
 
 def test_an_expired_token_is_refreshed(api: APIClient, portone: FakePortOne) -> None:
+    v1_only("V2 has no token")
     first = prepare(api)
     assert certify(api, portone.add_certification(merchant_uid=first), first).status_code == 201
     portone.expire_tokens()  # PortOne ended it; our cache still holds it

@@ -12,13 +12,16 @@ from django_portone_cert.exceptions import ConfigurationError
 
 def test_defaults_are_read_from_one_place(settings: Any) -> None:
     settings.PORTONE_CERT = {"IMP_KEY": "k", "IMP_SECRET": "s", "IMP_CODE": "c"}
-    assert app_settings.API_BASE_URL == DEFAULTS["API_BASE_URL"]
+    assert app_settings.API_BASE_URL == "https://api.iamport.kr"
     assert app_settings.TIMEOUT == (3.05, 10.0)
     assert app_settings.MIN_AGE == 19
     assert app_settings.AGE_RULE == "full"
     assert app_settings.REVERIFY_AFTER is None
     assert app_settings.CACHE == "default"
     assert app_settings.SANDBOX is False
+    assert DEFAULTS["API_VERSION"] == app_settings.API_VERSION == "v1"
+    settings.PORTONE_CERT = {"API_VERSION": "v2"}
+    assert app_settings.API_BASE_URL == "https://api.portone.io"
 
 
 def test_read_lazily_with_override_settings() -> None:

@@ -20,6 +20,7 @@ from django_portone_cert.exceptions import IdentityInUse, NoPendingVerification
 from django_portone_cert.masking import PIIFilter, mask_phone, mask_text
 from django_portone_cert.models import CertificationAttempt, IdentityTombstone, VerifiedIdentity
 from django_portone_cert.testing import FakePortOne
+from tests.versions import certify_body
 
 KEY_A = crypto.generate_key()
 KEY_B = crypto.generate_key()
@@ -36,7 +37,7 @@ def verify(client: APIClient, portone: FakePortOne, **person: Any) -> Any:
     imp_uid = portone.add_certification(merchant_uid=attempt["merchant_uid"], **(person or PERSON))
     return client.post(
         "/portone-cert/certifications/",
-        {"imp_uid": imp_uid, "merchant_uid": attempt["merchant_uid"]},
+        certify_body(imp_uid, attempt["merchant_uid"]),
         format="json",
     )
 
@@ -160,7 +161,7 @@ def test_key_checks(settings: Any) -> None:
 # --- one account per person ---
 
 
-def test_one_account_per_person(make_user: Any, portone: FakePortOne) -> None:
+def test_one_account_per_person(api_version: str, make_user: Any, portone: FakePortOne) -> None:
     first, second = make_user(), make_user()
     assert verify(client_for(first), portone).status_code == 201
     response = verify(client_for(second), portone)
@@ -196,7 +197,11 @@ def test_several_accounts_when_allowed(make_user: Any, portone: FakePortOne, set
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("early_check", [True, False], ids=["with-early-check", "database-only"])
 def test_race_ten_threads_one_person(
-    make_user: Any, settings: Any, monkeypatch: pytest.MonkeyPatch, early_check: bool
+    api_version: str,
+    make_user: Any,
+    settings: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    early_check: bool,
 ) -> None:
     if connection.vendor != "postgresql":
         pytest.skip("the race is run on PostgreSQL (DATABASE_URL=postgres://…)")

@@ -16,7 +16,11 @@ from django_portone_cert.exceptions import PortOneCertError
 from django_portone_cert.models import CertificationAttempt, VerifiedIdentity
 from django_portone_cert.testing import FakePortOne
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("api_version"),  # each race on V1 and on V2
+]
 
 
 @pytest.fixture(autouse=True)

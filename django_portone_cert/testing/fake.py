@@ -17,13 +17,13 @@ import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
 from django.core.cache import caches
 
-from django_portone_cert.conf import get
+from django_portone_cert.conf import app_settings, get
 
 KST = timezone(timedelta(hours=9))
 
@@ -180,9 +180,14 @@ class FakePortOne:
         store: MemoryStore | CacheStore | None = None,
         clock: Callable[[], float] | None = None,
         site: str = "fake-site",
+        api_version: str | None = None,
+        api_secret: str | None = None,
     ) -> None:
+        #: "v1" or "v2": which API this fake speaks (default: the ``API_VERSION`` setting).
+        self.api_version = api_version or app_settings.API_VERSION
         self.imp_key = imp_key or get("IMP_KEY") or "fake_imp_key"
         self.imp_secret = imp_secret or get("IMP_SECRET") or "fake_imp_secret"
+        self.api_secret = api_secret or get("API_SECRET") or "fake_api_secret"
         self._base_url = base_url
         self.store = store or MemoryStore()
         self._clock = clock or time.time
@@ -198,7 +203,7 @@ class FakePortOne:
     @property
     def base_url(self) -> str:
         """Where the ``responses`` adapter answers; default: the ``API_BASE_URL`` setting."""
-        return (self._base_url or str(get("API_BASE_URL"))).rstrip("/")
+        return (self._base_url or app_settings.API_BASE_URL).rstrip("/")
 
     # --- time ---
 
@@ -227,12 +232,17 @@ class FakePortOne:
         ci: str | bool | None = True,
         imp_uid: str | None = None,
         origin: str = "http://127.0.0.1:8000/portone-cert/verify/",
+        channel_type: str = "LIVE",
     ) -> str:
-        """Store a result as PortOne would; return its ``imp_uid``.
+        """Store a result as PortOne would; return its id (``imp_uid`` on V1).
 
         ``ci=True`` derives the CI from the person (the same person always gets
         the same CI); a string sets it; ``None`` leaves it out (Kakao via Inicis).
+        On V2 the id is the ``identityVerificationId``: the ``merchant_uid`` given
+        (the server mints it); ``channel_type="TEST"`` marks a test channel.
         """
+        if self.api_version == "v2":
+            imp_uid = imp_uid or merchant_uid or secrets.token_hex(16)
         if isinstance(birth_date, str):
             birth_date = date.fromisoformat(birth_date)
         person = FakePerson(name, birth_date, gender, phone, carrier, foreigner)
@@ -266,6 +276,8 @@ class FakePortOne:
             if provider == "inicis_unified"
             else person.di(self.site, provider),
             "origin": origin,
+            # Not sent on V1 (keys starting with "_" are the fake's own).
+            "_channel_type": channel_type,
         }
         self.store.set(f"cert:{imp_uid}", record)
         for key in ("name", "phone", "unique_key", "unique_in_site"):
@@ -282,6 +294,7 @@ class FakePortOne:
         self.store.set(f"cert:{imp_uid}", record)
 
     def get_record(self, imp_uid: str) -> dict[str, Any] | None:
+        """The stored result in V1's shape (whatever version the fake speaks)."""
         record = self.store.get(f"cert:{imp_uid}")
         return dict(record) if record else None
 
@@ -376,6 +389,8 @@ class FakePortOne:
             if method != "POST":
                 return _json(405, _envelope(None, -1, "Method Not Allowed"))
             return self._get_token(headers, body)
+        if endpoint == "certification" and path.startswith("/identity-verifications/"):
+            return self._identity_verification(method, path, headers)
         if endpoint == "certification":
             return self._certification(method, path, headers)
         return _json(404, _envelope(None, -1, "Not Found"))
@@ -416,12 +431,35 @@ class FakePortOne:
         record = self.get_record(imp_uid)
         if record is None:
             return _json(404, _envelope(None, -1, NOT_FOUND_MESSAGE))
+        record = _v1_record(record)
         if method == "GET":
             return _json(200, _envelope(record))
         if method == "DELETE":
             self.store.set(f"cert:{imp_uid}", None)
             return _json(200, _envelope(record))
         return _json(405, _envelope(None, -1, "Method Not Allowed"))
+
+    def _identity_verification(
+        self, method: str, path: str, headers: dict[str, str]
+    ) -> FakeResponse:
+        """V2: ``GET /identity-verifications/{identityVerificationId}``."""
+        value = _header(headers, "Authorization") or ""
+        if not value.startswith("PortOne ") or not secrets.compare_digest(
+            value[len("PortOne ") :], self.api_secret
+        ):
+            return _json(401, {"type": "UNAUTHORIZED", "message": UNAUTHORIZED_MESSAGE})
+        if method != "GET":
+            return _json(405, {"type": "INVALID_REQUEST", "message": "Method Not Allowed"})
+        record = self.get_record(unquote(path[len("/identity-verifications/") :]))
+        if record is None:
+            return _json(
+                404,
+                {
+                    "type": "IDENTITY_VERIFICATION_NOT_FOUND",
+                    "message": "본인인증 건이 존재하지 않습니다.",
+                },
+            )
+        return _json(200, _v2_record(record))
 
     # --- transports ---
 
@@ -435,9 +473,58 @@ class FakePortOne:
 def _endpoint(path: str) -> str:
     if path.rstrip("/") == "/users/getToken":
         return "token"
-    if path.startswith("/certifications/") and len(path) > len("/certifications/"):
-        return "certification"
+    for prefix in ("/certifications/", "/identity-verifications/"):
+        if path.startswith(prefix) and len(path) > len(prefix):
+            return "certification"
     return "other"
+
+
+def _v1_record(record: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in record.items() if not key.startswith("_")}
+
+
+def _iso(timestamp: int) -> str:
+    return datetime.fromtimestamp(timestamp, UTC).isoformat().replace("+00:00", "Z")
+
+
+def _v2_record(record: dict[str, Any]) -> dict[str, Any]:
+    """The same result as PortOne V2 describes an identity verification."""
+    verified = bool(record["certified"])
+    at = record["certified_at"] or int(time.time())
+    answer: dict[str, Any] = {
+        "status": "VERIFIED" if verified else "FAILED",
+        "id": record["imp_uid"],
+        "channel": {
+            "type": record.get("_channel_type", "LIVE"),
+            "id": "channel-id-fake",
+            "key": "channel-key-fake",
+            "name": "fake",
+            "pgProvider": str(record["pg_provider"]).upper(),
+            "pgMerchantId": "fake-merchant",
+        },
+        "requestedAt": _iso(at - 30),
+        "updatedAt": _iso(at),
+        "statusChangedAt": _iso(at),
+        "pgTxId": record["pg_tid"],
+        "version": "V2",
+    }
+    if verified:
+        answer["verifiedAt"] = _iso(at)
+        gender = record.get("gender")
+        customer = {
+            "name": record["name"],
+            "birthDate": record["birthday"],
+            "gender": gender.upper() if isinstance(gender, str) else None,
+            "isForeigner": record.get("foreigner_v2"),
+            "ci": record["unique_key"],
+            "di": record["unique_in_site"],
+            "phoneNumber": record["phone"],
+            "operator": {"LGT": "LGU", "LGT_MVNO": "LGU_MVNO"}.get(
+                record["carrier"], record["carrier"]
+            ),
+        }
+        answer["verifiedCustomer"] = {k: v for k, v in customer.items() if v is not None}
+    return answer
 
 
 def _json(status: int, payload: Any) -> FakeResponse:

@@ -25,6 +25,10 @@ def portone(settings: Any) -> Iterator[FakePortOne]:
     config.setdefault("IMP_KEY", "fake_imp_key")
     config.setdefault("IMP_SECRET", "fake_imp_secret")
     config.setdefault("IMP_CODE", "imp00000000")
+    if config.get("API_VERSION") == "v2":
+        config.setdefault("API_SECRET", "fake_api_secret")
+        config.setdefault("STORE_ID", "store-fake")
+        config.setdefault("CHANNEL_KEY", "channel-key-fake")
     settings.PORTONE_CERT = config
     fake = FakePortOne()
     with fake.activate():

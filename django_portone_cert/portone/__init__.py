@@ -1,0 +1,68 @@
+"""PortOne's REST APIs behind one interface: ``get_result(id)`` → :class:`Certification`.
+
+``PORTONE_CERT["API_VERSION"]`` picks the implementation: ``"v1"`` (api.iamport.kr,
+:class:`PortOneClient`) or ``"v2"`` (api.portone.io, :class:`PortOneV2Client`).
+Both have ``get_result``, ``delete_result`` (a no-op on V2) and ``validate_result_id``.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from ..conf import app_settings
+from .base import Certification, HTTPClient
+from .v1 import IMP_UID_PATTERN, IMP_UID_RE, PortOneClient, validate_imp_uid
+from .v2 import PortOneV2Client, validate_verification_id
+
+Client = PortOneClient | PortOneV2Client
+
+__all__ = [
+    "IMP_UID_PATTERN",
+    "IMP_UID_RE",
+    "Certification",
+    "Client",
+    "HTTPClient",
+    "PortOneClient",
+    "PortOneV2Client",
+    "get_client",
+    "validate_imp_uid",
+    "validate_result_id",
+    "validate_verification_id",
+]
+
+_clients: dict[tuple[Any, ...], Client] = {}
+_clients_lock = threading.Lock()
+
+
+def validate_result_id(value: object) -> str:
+    """An ``imp_uid`` (V1) or an ``identityVerificationId`` (V2), checked before any request."""
+    if app_settings.API_VERSION == "v2":
+        return validate_verification_id(value)
+    return validate_imp_uid(value)
+
+
+def get_client() -> Client:
+    """The process-wide client for the current settings (one connection pool)."""
+    if app_settings.API_VERSION == "v2":
+        key: tuple[Any, ...] = (
+            "v2",
+            app_settings.API_BASE_URL,
+            app_settings.API_SECRET,
+            app_settings.STORE_ID,
+            app_settings.TIMEOUT,
+        )
+    else:
+        key = (
+            "v1",
+            app_settings.API_BASE_URL,
+            app_settings.IMP_KEY,
+            app_settings.IMP_SECRET,
+            app_settings.TIMEOUT,
+            app_settings.CACHE,
+        )
+    with _clients_lock:
+        client = _clients.get(key)
+        if client is None:
+            client = _clients[key] = PortOneV2Client() if key[0] == "v2" else PortOneClient()
+        return client

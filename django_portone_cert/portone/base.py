@@ -1,0 +1,191 @@
+"""What both PortOne API versions share: the result type and the HTTP plumbing."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+import requests
+
+from .. import __version__
+from ..conf import app_settings
+from ..exceptions import PortOneAPIError, PortOneCertError, PortOneTimeout, PortOneUnavailable
+
+logger = logging.getLogger("django_portone_cert")
+
+USER_AGENT = f"django-portone-cert/{__version__} python-requests/{requests.__version__}"
+
+#: Retries never wait longer than this between tries.
+RETRY_BACKOFF_CAP = 2.0
+
+
+@dataclass(frozen=True)
+class Certification:
+    """A 본인인증 result as PortOne recorded it, normalised.
+
+    Personal fields are left out of ``repr`` so that a logged or printed
+    result never shows them.
+    """
+
+    imp_uid: str
+    merchant_uid: str | None
+    provider: str
+    certified: bool
+    certified_at: datetime | None
+    birth_date: date | None
+    name: str | None = field(default=None, repr=False)
+    gender: str | None = None
+    is_foreigner: bool | None = None
+    ci: str | None = field(default=None, repr=False)
+    di: str | None = field(default=None, repr=False)
+    phone: str | None = field(default=None, repr=False)
+    carrier: str | None = None
+    pg_tid: str | None = None
+    origin: str | None = None
+    #: "v1" or "v2": which API produced it.
+    api_version: str = "v1"
+    #: V2 only: "LIVE" or "TEST" (a test channel's results prove nothing).
+    channel_type: str | None = None
+
+    @classmethod
+    def from_v1(cls, data: dict[str, Any]) -> Certification:
+        if not isinstance(data.get("imp_uid"), str):
+            raise PortOneAPIError()
+        certified_at = data.get("certified_at")
+        gender = data.get("gender")
+        # Prefer ``foreigner_v2`` (null means unknown): Danal's ``foreigner`` is
+        # always false unless the foreigner option is contracted.
+        foreigner = data.get("foreigner_v2") if "foreigner_v2" in data else data.get("foreigner")
+        return cls(
+            imp_uid=data["imp_uid"],
+            merchant_uid=_str_or_none(data.get("merchant_uid")),
+            provider=_str_or_none(data.get("pg_provider")) or "",
+            certified=data.get("certified") is True,
+            certified_at=(
+                datetime.fromtimestamp(certified_at, tz=UTC)
+                if isinstance(certified_at, int)
+                and not isinstance(certified_at, bool)
+                and certified_at > 0
+                else None
+            ),
+            # Always the ``birthday`` string: the integer ``birth`` is 00:00 KST,
+            # which is the previous day when read in UTC.
+            birth_date=_parse_date(data.get("birthday")),
+            name=_str_or_none(data.get("name")),
+            gender=gender if gender in ("male", "female") else None,
+            is_foreigner=foreigner if isinstance(foreigner, bool) else None,
+            ci=_str_or_none(data.get("unique_key")),
+            di=_str_or_none(data.get("unique_in_site")),
+            phone=_str_or_none(data.get("phone")),
+            carrier=_str_or_none(data.get("carrier")),
+            pg_tid=_str_or_none(data.get("pg_tid")),
+            origin=_str_or_none(data.get("origin")),
+        )
+
+
+def _str_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _parse_date(value: Any) -> date | None:
+    if not isinstance(value, str) or len(value) != 10:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+class HTTPClient:
+    """One ``requests.Session``, an identifying User-Agent, timeouts, retries, a deadline."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        timeout: tuple[float, float] | None = None,
+        session: requests.Session | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout or app_settings.TIMEOUT
+        self.session = session or requests.Session()
+        self.session.headers["User-Agent"] = USER_AGENT
+        self.session.headers["Accept"] = "application/json"
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self.base_url!r})"
+
+    def close(self) -> None:
+        self.session.close()
+
+    def _deadline(self, deadline: float | None) -> float:
+        return deadline if deadline is not None else time.monotonic() + app_settings.DEADLINE
+
+    def _path_kind(self, path: str) -> str:
+        """The endpoint without the id, for logs."""
+        return path
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        deadline: float,
+        *,
+        headers: dict[str, str] | None = None,
+        params: dict[str, str] | None = None,
+        json: Any = None,
+        retry: bool = False,
+    ) -> requests.Response:
+        """One request, tried again (when ``retry``) after a transport error or a 5xx."""
+        tries = 1 + (max(app_settings.RETRIES, 0) if retry else 0)
+        connect, read = self.timeout
+        error: PortOneCertError | None = None
+        for attempt in range(tries):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            try:
+                response = self.session.request(
+                    method,
+                    self.base_url + path,
+                    headers=headers,
+                    params=params,
+                    json=json,
+                    timeout=(min(connect, remaining), min(read, remaining)),
+                    allow_redirects=False,
+                )
+            except (requests.Timeout, TimeoutError) as err:
+                logger.warning("PortOne timed out on %s %s.", method, self._path_kind(path))
+                error = PortOneTimeout()
+                error.__cause__ = err
+            except (requests.RequestException, OSError) as err:
+                logger.warning(
+                    "PortOne could not be reached on %s %s (%s).",
+                    method,
+                    self._path_kind(path),
+                    type(err).__name__,
+                )
+                error = PortOneUnavailable()
+                error.__cause__ = err
+            else:
+                if response.status_code < 500 or attempt == tries - 1:
+                    return response
+                logger.warning(
+                    "PortOne answered %s on %s %s; trying again.",
+                    response.status_code,
+                    method,
+                    self._path_kind(path),
+                )
+                error = None
+            if attempt < tries - 1:
+                pause = min(app_settings.RETRY_BACKOFF * 2**attempt, RETRY_BACKOFF_CAP)
+                time.sleep(max(0.0, min(pause, deadline - time.monotonic())))
+        if error is None:
+            logger.warning(
+                "PortOne took longer than the deadline on %s %s.", method, self._path_kind(path)
+            )
+            error = PortOneTimeout()
+        raise error

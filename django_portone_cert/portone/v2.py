@@ -1,0 +1,138 @@
+"""PortOne V2 (api.portone.io): ``Authorization: PortOne <secret>``, no token state."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+import requests
+
+from ..conf import app_settings
+from ..exceptions import CertificationNotFound, InvalidRequest, PortOneAPIError, PortOneAuthError
+from .base import Certification, HTTPClient, _parse_date, _str_or_none, logger
+
+#: Our identityVerificationIds: letters and digits (KCP's rule), at most 40; a little slack.
+ID_RE = re.compile(r"\A[0-9A-Za-z]{1,64}\Z")
+GENDERS = {"MALE": "male", "FEMALE": "female"}
+
+
+def validate_verification_id(value: object) -> str:
+    if not isinstance(value, str) or not ID_RE.fullmatch(value):
+        raise InvalidRequest()
+    return value
+
+
+def _parse_instant(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None
+
+
+def certification_from_v2(data: dict[str, Any]) -> Certification:
+    """Only ``VERIFIED`` counts, and only ``verifiedCustomer`` is read (never
+    ``requestedCustomer``, which echoes what the caller typed)."""
+    if not isinstance(data.get("id"), str):
+        raise PortOneAPIError()
+    verified = data.get("status") == "VERIFIED"
+    found = data.get("verifiedCustomer") if verified else None
+    customer: dict[str, Any] = found if isinstance(found, dict) else {}
+    raw_channel = data.get("channel")
+    channel: dict[str, Any] = raw_channel if isinstance(raw_channel, dict) else {}
+    foreigner = customer.get("isForeigner")
+    return Certification(
+        imp_uid=data["id"],
+        merchant_uid=data["id"],
+        provider=(_str_or_none(channel.get("pgProvider")) or "").lower(),
+        certified=verified and bool(customer),
+        certified_at=_parse_instant(data.get("verifiedAt")) if verified else None,
+        birth_date=_parse_date(customer.get("birthDate")),
+        name=_str_or_none(customer.get("name")),
+        gender=GENDERS.get(str(customer.get("gender"))),
+        is_foreigner=foreigner if isinstance(foreigner, bool) else None,
+        ci=_str_or_none(customer.get("ci")),
+        di=_str_or_none(customer.get("di")),
+        phone=_str_or_none(customer.get("phoneNumber")),
+        carrier=_str_or_none(customer.get("operator")),
+        pg_tid=_str_or_none(data.get("pgTxId")),
+        api_version="v2",
+        channel_type=_str_or_none(channel.get("type")),
+    )
+
+
+class PortOneV2Client(HTTPClient):
+    """Talks to PortOne's V2 REST API. Arguments default to the settings."""
+
+    api_version = "v2"
+
+    def __init__(
+        self,
+        *,
+        api_secret: str | None = None,
+        store_id: str | None = None,
+        base_url: str | None = None,
+        timeout: tuple[float, float] | None = None,
+        session: requests.Session | None = None,
+    ) -> None:
+        super().__init__(
+            base_url=base_url or app_settings.API_BASE_URL, timeout=timeout, session=session
+        )
+        self.api_secret = api_secret if api_secret is not None else app_settings.API_SECRET
+        self.store_id = store_id if store_id is not None else app_settings.STORE_ID
+
+    def validate_result_id(self, result_id: object) -> str:
+        return validate_verification_id(result_id)
+
+    def get_result(self, result_id: str, *, deadline: float | None = None) -> Certification:
+        """``GET /identity-verifications/{identityVerificationId}``."""
+        return certification_from_v2(self.get_identity_verification(result_id, deadline=deadline))
+
+    def delete_result(self, result_id: str, *, deadline: float | None = None) -> None:
+        """V2 has no delete: PortOne keeps its copy."""
+        logger.info("PortOne V2 cannot delete a verification result; nothing was deleted.")
+
+    def get_identity_verification(
+        self, verification_id: str, *, deadline: float | None = None
+    ) -> dict[str, Any]:
+        path = (
+            f"/identity-verifications/{quote(validate_verification_id(verification_id), safe='')}"
+        )
+        response = self._send(
+            "GET",
+            path,
+            self._deadline(deadline),
+            headers={"Authorization": f"PortOne {self.api_secret}"},
+            params={"storeId": self.store_id} if self.store_id else None,
+            retry=True,
+        )
+        return self._unwrap(response)
+
+    def _unwrap(self, response: requests.Response) -> dict[str, Any]:
+        status = response.status_code
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            logger.warning("PortOne V2 answered %s with an unreadable body.", status)
+            raise PortOneAPIError(status=status)
+        if status == 200:
+            return body
+        error_type = body.get("type")
+        if status == 404 and error_type == "IDENTITY_VERIFICATION_NOT_FOUND":
+            raise CertificationNotFound()
+        if status in (401, 403):
+            logger.error("PortOne V2 refused the API secret (%s %s).", status, error_type)
+            raise PortOneAuthError(status=status, portone_code=error_type)
+        logger.warning("PortOne V2 answered %s with type %r.", status, error_type)
+        raise PortOneAPIError(status=status, portone_code=error_type)
+
+    def _path_kind(self, path: str) -> str:
+        if path.startswith("/identity-verifications/"):
+            return "/identity-verifications/{id}"
+        return path
