@@ -183,11 +183,11 @@ class FakePortOne:
         api_version: str | None = None,
         api_secret: str | None = None,
     ) -> None:
-        #: "v1" or "v2": which API this fake speaks (default: the ``API_VERSION`` setting).
-        self.api_version = api_version or app_settings.API_VERSION
+        # Settings are read when first needed, so a fake can exist before they are configured.
+        self._api_version = api_version
+        self._api_secret = api_secret
         self.imp_key = imp_key or get("IMP_KEY") or "fake_imp_key"
         self.imp_secret = imp_secret or get("IMP_SECRET") or "fake_imp_secret"
-        self.api_secret = api_secret or get("API_SECRET") or "fake_api_secret"
         self._base_url = base_url
         self.store = store or MemoryStore()
         self._clock = clock or time.time
@@ -199,6 +199,15 @@ class FakePortOne:
         self._random = random.Random()  # noqa: S311 (fault injection, not security)
         self._fault_lock = threading.Lock()
         self.log: list[tuple[str, str, int]] = []
+
+    @property
+    def api_version(self) -> str:
+        """"v1" or "v2": which API this fake speaks (default: the ``API_VERSION`` setting)."""
+        return self._api_version or app_settings.API_VERSION
+
+    @property
+    def api_secret(self) -> str:
+        return self._api_secret or get("API_SECRET") or "fake_api_secret"
 
     @property
     def base_url(self) -> str:
