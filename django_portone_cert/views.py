@@ -182,6 +182,15 @@ class MeView(PortOneCertAPIView):
 
 
 V1_SDK_URL = "https://cdn.iamport.kr/v1/iamport.js"
+V2_SDK_URL = "https://cdn.portone.io/v2/browser-sdk.js"
+
+
+def sdk_url() -> str:
+    """PortOne's browser SDK for the API version, or the sandbox's stand-in."""
+    v2 = app_settings.API_VERSION == "v2"
+    if sandbox_enabled():
+        return reverse("portone_cert:sandbox-sdk-v2" if v2 else "portone_cert:sandbox-sdk")
+    return V2_SDK_URL if v2 else V1_SDK_URL
 
 
 def safe_next_url(request: HttpRequest, default: str = "/") -> str:
@@ -216,7 +225,7 @@ class VerifyPageView(AccessMixin, TemplateView):  # an HTML page: not in the API
                 "next_url": next_url,
                 "reason": self.request.GET.get("reason", ""),
                 "identity": services.get_identity(self.request.user),
-                "sdk_url": reverse("portone_cert:sandbox-sdk") if sandbox_enabled() else V1_SDK_URL,
+                "sdk_url": sdk_url(),
                 "config": {
                     "prepareUrl": reverse("portone_cert:prepare"),
                     "certifyUrl": reverse("portone_cert:certify"),

@@ -49,19 +49,33 @@ pytestmark = [
 ]
 
 
+class Site(str):
+    """The demo's base URL, knowing which PortOne version it runs."""
+
+    version: str
+
+    def __new__(cls, url: str, version: str) -> Site:
+        site = super().__new__(cls, url)
+        site.version = version
+        return site
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The example project, served by its own process on a free port."""
+@pytest.fixture(scope="module", params=["v1", "v2"])
+def demo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The example project on PortOne V1 or V2, served by its own process on a free port."""
     port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PORTONE_", "DJANGO_"))}
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("PORTONE_", "DJANGO_", "DEMO_"))
+    }
     env.update(
         DEMO_DB=str(tmp_path_factory.mktemp("demo") / "db.sqlite3"),
+        DEMO_API_VERSION=request.param,
         PORT=str(port),
         PYTHONUNBUFFERED="1",
     )
@@ -98,7 +112,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         server.kill()
         pytest.fail("the example project did not start")
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield Site(f"http://127.0.0.1:{port}", request.param)
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -141,28 +155,29 @@ def complete_popup(page: Page, birth_date: date, name: str, action: str = "compl
     return popup
 
 
-def test_adult_reaches_the_19_page_and_a_replay_is_refused(browser: Browser, demo: str) -> None:
+def test_adult_reaches_the_19_page_and_a_replay_is_refused(browser: Browser, demo: Site) -> None:
     page = login(browser, demo, "adult")
     page.goto(f"{demo}/adult/")
     page.wait_for_url("**/portone-cert/verify/?next=/adult/")
     assert page.locator("h1").inner_text() == "본인인증"
-    shot(page, "01-verify-page")
+    shot(page, f"01-verify-page-{demo.version}")
 
     certify_requests: list[Any] = []
     page.on("request", lambda r: certify_requests.append(r) if "certifications" in r.url else None)
     popup = complete_popup(page, date(1990, 5, 17), "김성인")
-    shot(popup, "02-sandbox-popup")
+    shot(popup, f"02-sandbox-popup-{demo.version}")
     popup.click("button[value=complete]")
     page.wait_for_url(f"{demo}/adult/")
     assert "19세 이상" in page.locator("h1").inner_text()
-    shot(page, "03-adult-page")
+    shot(page, f"03-adult-page-{demo.version}")
 
     # Replaying the consumed result (as a redirect landing would carry it) is refused.
     sent = certify_requests[0].post_data_json
-    page.goto(
-        f"{demo}/portone-cert/verify/?next=%2Fadult%2F&imp_uid={sent['imp_uid']}"
-        f"&merchant_uid={sent['merchant_uid']}&success=true"
-    )
+    if demo.version == "v2":
+        landing = f"identityVerificationId={sent['identity_verification_id']}"
+    else:
+        landing = f"imp_uid={sent['imp_uid']}&merchant_uid={sent['merchant_uid']}&success=true"
+    page.goto(f"{demo}/portone-cert/verify/?next=%2Fadult%2F&{landing}")
     status = page.locator("[data-portone-cert-status]")
     status.wait_for(state="visible")
     page.wait_for_function(
@@ -170,10 +185,10 @@ def test_adult_reaches_the_19_page_and_a_replay_is_refused(browser: Browser, dem
     )
     assert "이미 사용된 본인인증 결과입니다." in status.inner_text()
     assert page.url == f"{demo}/portone-cert/verify/?next=%2Fadult%2F"
-    shot(page, "04-replay-refused")
+    shot(page, f"04-replay-refused-{demo.version}")
 
 
-def test_minor_is_refused(browser: Browser, demo: str) -> None:
+def test_minor_is_refused(browser: Browser, demo: Site) -> None:
     page = login(browser, demo, "minor")
     page.goto(f"{demo}/adult/")
     page.wait_for_url("**/portone-cert/verify/**")
@@ -183,13 +198,13 @@ def test_minor_is_refused(browser: Browser, demo: str) -> None:
     page.wait_for_url(f"{demo}/adult/")
     assert page.locator("h1").inner_text() == "연령 제한"
     assert "연 나이" in page.content()
-    shot(page, "05-minor-refused")
+    shot(page, f"05-minor-refused-{demo.version}")
     # The 만 14세 page lets the same person in.
     page.goto(f"{demo}/fourteen/")
     assert "만 14세 이상" in page.locator("h1").inner_text()
 
 
-def test_cancelled_popup_shows_its_message(browser: Browser, demo: str) -> None:
+def test_cancelled_popup_shows_its_message(browser: Browser, demo: Site) -> None:
     page = login(browser, demo, "canceller")
     page.goto(f"{demo}/adult/")
     page.wait_for_url("**/portone-cert/verify/**")
@@ -201,11 +216,11 @@ def test_cancelled_popup_shows_its_message(browser: Browser, demo: str) -> None:
     )
     assert "본인인증이 취소되었거나 실패했습니다." in status.inner_text()
     assert page.locator("[data-portone-cert-start]").is_enabled()
-    shot(page, "06-cancelled")
+    shot(page, f"06-cancelled-{demo.version}")
     assert "/portone-cert/verify/" in page.url
 
 
-def test_phone_uses_redirect_mode(browser: Browser, demo: str) -> None:
+def test_phone_uses_redirect_mode(browser: Browser, demo: Site) -> None:
     iphone = (
         "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
         "(KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1"
@@ -216,13 +231,13 @@ def test_phone_uses_redirect_mode(browser: Browser, demo: str) -> None:
     page.click("[data-portone-cert-start]")
     page.wait_for_url("**/portone-cert/sandbox/certify/**")  # the same tab, no popup
     page.fill("#birth_date", "1985-12-25")
-    shot(page, "07-phone-provider-page")
+    shot(page, f"07-phone-provider-page-{demo.version}")
     page.click("button[value=complete]")
     page.wait_for_url(f"{demo}/adult/")
     assert "19세 이상" in page.locator("h1").inner_text()
 
 
-def test_visitor_verifies_then_signs_up(browser: Browser, demo: str) -> None:
+def test_visitor_verifies_then_signs_up(browser: Browser, demo: Site) -> None:
     page = browser.new_context(locale="ko-KR").new_page()
     page.set_default_timeout(15_000)
     page.goto(f"{demo}/signup/")
@@ -238,4 +253,4 @@ def test_visitor_verifies_then_signs_up(browser: Browser, demo: str) -> None:
     page.click("button[type=submit]")
     page.wait_for_url(f"{demo}/")
     assert "Verified on" in page.content()
-    shot(page, "08-signed-up")
+    shot(page, f"08-signed-up-{demo.version}")

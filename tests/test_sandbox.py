@@ -228,3 +228,59 @@ def test_fake_server_counts_connections(user: Any, settings: Any) -> None:
         assert fake.token_requests == 1 and fake.certification_requests == 5
         # One kept-alive connection served all six requests.
         assert server.connections == 1
+
+
+@pytest.fixture
+def sandbox_v2(sandbox: None, settings: Any) -> None:
+    from tests.versions import V2_SETTINGS
+
+    settings.PORTONE_CERT = {**settings.PORTONE_CERT, **V2_SETTINGS}
+
+
+def test_v2_sdk_stand_in_and_verify_page(user: Any, sandbox_v2: None, settings: Any) -> None:
+    script = Client().get("/portone-cert/sandbox/browser-sdk.js")
+    assert script.status_code == 200 and "requestIdentityVerification" in script.content.decode()
+    client = Client()
+    client.force_login(user)
+    assert (
+        "/portone-cert/sandbox/browser-sdk.js"
+        in client.get("/portone-cert/verify/").content.decode()
+    )
+    settings.PORTONE_CERT = {**settings.PORTONE_CERT, "SANDBOX": False}
+    page = client.get("/portone-cert/verify/").content.decode()
+    assert "https://cdn.portone.io/v2/browser-sdk.js" in page
+
+
+def test_v2_popup_answers_like_the_v2_sdk(db: None, sandbox_v2: None) -> None:
+    fields = {"api": "v2", "merchant_uid": "certV2abc", "birth_date": "1995-05-05"}
+    done = result_of(
+        Client().post("/portone-cert/sandbox/certify/", {**fields, "action": "complete"})
+    )
+    assert done["identityVerificationId"] == "certV2abc" and "code" not in done
+    record = FakePortOne(store=CacheStore()).get_record("certV2abc")
+    assert record is not None and record["certified"] is True
+    cancelled = result_of(
+        Client().post("/portone-cert/sandbox/certify/", {**fields, "action": "cancel"})
+    )
+    assert cancelled["code"] == "IDENTITY_VERIFICATION_CANCELLED" and cancelled["message"]
+    failed = result_of(
+        Client().post("/portone-cert/sandbox/certify/", {**fields, "action": "fail"})
+    )
+    assert failed["code"] == "IDENTITY_VERIFICATION_FAILED"
+
+
+def test_v2_redirect_mode(db: None, sandbox_v2: None) -> None:
+    back = "http://testserver/portone-cert/verify/?next=%2Fadult%2F"
+    response = Client().post(
+        "/portone-cert/sandbox/certify/",
+        {
+            "api": "v2",
+            "merchant_uid": "certV2r",
+            "birth_date": "1999-01-01",
+            "action": "complete",
+            "m_redirect_url": back,
+        },
+    )
+    query = parse_qs(urlsplit(response["Location"]).query)
+    assert query["identityVerificationId"] == ["certV2r"]
+    assert "success" not in query and "code" not in query

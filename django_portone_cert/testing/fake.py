@@ -202,7 +202,7 @@ class FakePortOne:
 
     @property
     def api_version(self) -> str:
-        """"v1" or "v2": which API this fake speaks (default: the ``API_VERSION`` setting)."""
+        """ "v1" or "v2": which API this fake speaks (default: the ``API_VERSION`` setting)."""
         return self._api_version or app_settings.API_VERSION
 
     @property

@@ -74,6 +74,17 @@ def sdk(request: HttpRequest) -> HttpResponse:
 
 
 @sandbox_only
+def sdk_v2(request: HttpRequest) -> HttpResponse:
+    """The stand-in for ``https://cdn.portone.io/v2/browser-sdk.js``."""
+    return render(
+        request,
+        "portone_cert/sandbox/browser-sdk.js",
+        {"popup_url": reverse("portone_cert:sandbox-certify")},
+        content_type="application/javascript; charset=utf-8",
+    )
+
+
+@sandbox_only
 def certify(request: HttpRequest) -> HttpResponse:
     """The popup (or, on phones, the page) where the tester plays the provider."""
     source = request.POST if request.method == "POST" else request.GET
@@ -82,6 +93,7 @@ def certify(request: HttpRequest) -> HttpResponse:
         "imp_code": source.get("imp_code", ""),
         "m_redirect_url": source.get("m_redirect_url", ""),
         "mode": "redirect" if source.get("m_redirect_url") else "popup",
+        "api": "v2" if source.get("api") == "v2" else "v1",
     }
     if request.method != "POST":
         return render(
@@ -119,13 +131,31 @@ def certify(request: HttpRequest) -> HttpResponse:
         result.update(error_code="F400", error_msg=FAIL_MESSAGE)
     elif action != "complete":
         result.update(error_code="F000", error_msg=CANCEL_MESSAGE)
+    if params["api"] == "v2":
+        result = _v2_result(result)
 
     redirect_to = params["m_redirect_url"]
     if redirect_to and url_has_allowed_host_and_scheme(
         redirect_to, allowed_hosts={request.get_host()}
     ):
-        query = {k: v for k, v in result.items() if v is not None}
-        query["success"] = "true" if result["success"] else "false"
+        query = {k: v for k, v in result.items() if v is not None and k != "success"}
+        if params["api"] == "v1":
+            query["success"] = "true" if result["success"] else "false"
         separator = "&" if "?" in redirect_to else "?"
         return HttpResponseRedirect(redirect_to + separator + urlencode(query))
     return render(request, "portone_cert/sandbox/done.html", {"result": result})
+
+
+def _v2_result(result: dict[str, Any]) -> dict[str, Any]:
+    """The V2 SDK's answer: the id, and ``code``/``message`` only on failure."""
+    answer: dict[str, Any] = {
+        "identityVerificationId": result["merchant_uid"],
+        "identityVerificationTxId": f"sandbox-{result['imp_uid']}" if result["imp_uid"] else None,
+    }
+    if not result["success"]:
+        failed = result.get("error_code") == "F400"
+        answer["code"] = (
+            "IDENTITY_VERIFICATION_FAILED" if failed else "IDENTITY_VERIFICATION_CANCELLED"
+        )
+        answer["message"] = result.get("error_msg")
+    return answer

@@ -87,8 +87,9 @@ else:
 
 # Sandbox mode (the default here): the site serves a fake PortOne itself, so the demo
 # needs no credentials and no network. Set PORTONE_IMP_KEY / PORTONE_IMP_SECRET /
-# PORTONE_IMP_CODE (and PORTONE_CHANNEL_KEY) to talk to the real PortOne instead.
-SANDBOX = "PORTONE_IMP_KEY" not in os.environ
+# PORTONE_IMP_CODE (and PORTONE_CHANNEL_KEY) to talk to the real PortOne instead; for V2,
+# DEMO_API_VERSION=v2 with PORTONE_API_SECRET / PORTONE_STORE_ID / PORTONE_CHANNEL_KEY.
+SANDBOX = "PORTONE_IMP_KEY" not in os.environ and "PORTONE_API_SECRET" not in os.environ
 PORT = os.environ.get("PORT", "8000")
 
 PORTONE_CERT = {
@@ -104,3 +105,14 @@ PORTONE_CERT = {
 }
 if SANDBOX:
     PORTONE_CERT["API_BASE_URL"] = f"http://127.0.0.1:{PORT}/portone-cert/sandbox/api"
+
+# DEMO_API_VERSION=v2 runs the demo on PortOne V2 (PortOne.requestIdentityVerification).
+if os.environ.get("DEMO_API_VERSION") == "v2":
+    PORTONE_CERT.update(
+        {
+            "API_VERSION": "v2",
+            "API_SECRET": os.environ.get("PORTONE_API_SECRET", "sandbox-api-secret"),
+            "STORE_ID": os.environ.get("PORTONE_STORE_ID", "store-sandbox"),
+            "CHANNEL_KEY": os.environ.get("PORTONE_CHANNEL_KEY", "channel-key-sandbox"),
+        }
+    )

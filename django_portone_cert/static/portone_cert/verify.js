@@ -15,7 +15,10 @@
   var button = root.querySelector("[data-portone-cert-start]");
   var statusNode = root.querySelector("[data-portone-cert-status]");
   var csrfInput = root.querySelector("input[name=csrfmiddlewaretoken]");
-  var REDIRECT_PARAMS = ["imp_uid", "merchant_uid", "success", "imp_success", "error_code", "error_msg"];
+  var REDIRECT_PARAMS = [
+    "imp_uid", "merchant_uid", "success", "imp_success", "error_code", "error_msg",
+    "identityVerificationId", "identityVerificationTxId", "transactionType", "code", "message"
+  ];
 
   function show(text, kind) {
     statusNode.textContent = text || "";
@@ -50,10 +53,10 @@
     });
   }
 
-  function certify(impUid, merchantUid) {
+  function certify(body) {
     busy(true);
     show(messages.checking, "info");
-    return post(config.certifyUrl, { imp_uid: impUid, merchant_uid: merchantUid }).then(function (result) {
+    return post(config.certifyUrl, body).then(function (result) {
       if (result.ok) {
         show(messages.success, "success");
         window.location.assign(config.next);
@@ -82,6 +85,10 @@
         return;
       }
       var attempt = prepared.data;
+      if (attempt.api_version === "v2") {
+        startV2(attempt);
+        return;
+      }
       var params = { merchant_uid: attempt.merchant_uid };
       if (attempt.channel_key) params.channelKey = attempt.channel_key;
       else if (attempt.pg) params.pg = attempt.pg;
@@ -104,26 +111,60 @@
           busy(false);
           return;
         }
-        certify(rsp.imp_uid, rsp.merchant_uid || attempt.merchant_uid);
+        certify({ imp_uid: rsp.imp_uid, merchant_uid: rsp.merchant_uid || attempt.merchant_uid });
       });
     });
   }
 
-  // Mobile redirect mode lands here with ?imp_uid=…&merchant_uid=…&success=true|false.
+  // PortOne V2: PortOne.requestIdentityVerification; a result with `code` is a failure.
+  function startV2(attempt) {
+    if (!window.PortOne) {
+      show(messages.network);
+      busy(false);
+      return;
+    }
+    var request = {
+      storeId: attempt.store_id,
+      identityVerificationId: attempt.identity_verification_id,
+      channelKey: attempt.channel_key
+    };
+    if (isMobile()) request.redirectUrl = redirectUrl();
+    window.PortOne.requestIdentityVerification(request).then(function (result) {
+      if (!result || result.code) {
+        var reason = result && result.message ? " (" + result.message + ")" : "";
+        show(messages.cancelled + reason);
+        busy(false);
+        return;
+      }
+      certify({ identity_verification_id: result.identityVerificationId || attempt.identity_verification_id });
+    }, function () {
+      show(messages.cancelled);
+      busy(false);
+    });
+  }
+
+  // Mobile redirect mode lands here: V1 with ?imp_uid=…&merchant_uid=…&success=true|false,
+  // V2 with ?identityVerificationId=…(&code=…&message=… on failure).
   function resumeFromRedirect() {
     var query = new URLSearchParams(window.location.search);
-    if (!query.has("imp_uid") || !query.has("merchant_uid")) return;
-    var impUid = query.get("imp_uid");
-    var merchantUid = query.get("merchant_uid");
-    var success = query.get("success") || query.get("imp_success");
+    var v1 = query.has("imp_uid") && query.has("merchant_uid");
+    var v2 = query.has("identityVerificationId");
+    if (!v1 && !v2) return;
+    var body = v2
+      ? { identity_verification_id: query.get("identityVerificationId") }
+      : { imp_uid: query.get("imp_uid"), merchant_uid: query.get("merchant_uid") };
+    var failed = v2
+      ? query.has("code")
+      : (query.get("success") || query.get("imp_success")) === "false";
+    var reason = query.get("message") || query.get("error_msg");
     REDIRECT_PARAMS.forEach(function (name) { query.delete(name); });
     var rest = query.toString();
     window.history.replaceState(null, "", window.location.pathname + (rest ? "?" + rest : ""));
-    if (success === "false") {
-      show(messages.cancelled);
+    if (failed) {
+      show(messages.cancelled + (reason ? " (" + reason + ")" : ""));
       return;
     }
-    certify(impUid, merchantUid);
+    certify(body);
   }
 
   button.addEventListener("click", start);
