@@ -147,3 +147,89 @@ def test_the_schema_rejects_what_portone_never_sends() -> None:
     }
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(bad, CERTIFICATION)
+
+
+# --- V2 (api.portone.io): GET /identity-verifications/{identityVerificationId} ---
+
+INSTANT = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$"}
+V2_VERIFICATION = {
+    "type": "object",
+    "required": ["status", "id", "requestedAt", "updatedAt", "statusChangedAt", "version"],
+    "properties": {
+        "status": {"enum": ["READY", "VERIFIED", "FAILED"]},
+        "id": {"type": "string", "minLength": 1},
+        "channel": {
+            "type": "object",
+            "required": ["type", "id", "key", "name", "pgProvider", "pgMerchantId"],
+            "properties": {"type": {"enum": ["LIVE", "TEST"]}, "pgProvider": {"type": "string"}},
+        },
+        "requestedAt": INSTANT,
+        "updatedAt": INSTANT,
+        "statusChangedAt": INSTANT,
+        "verifiedAt": INSTANT,
+        "pgTxId": {"type": "string"},
+        "version": {"enum": ["V1", "V2"]},
+        "verifiedCustomer": {
+            "type": "object",
+            "required": ["name", "birthDate"],
+            "properties": {
+                "name": {"type": "string"},
+                "birthDate": {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"},
+                "gender": {"enum": ["MALE", "FEMALE", "OTHER"]},
+                "isForeigner": {"type": "boolean"},
+                "ci": {"type": "string"},
+                "di": {"type": "string"},
+                "phoneNumber": {"type": "string", "pattern": r"^[0-9]+$"},
+                "operator": {"enum": ["SKT", "KT", "LGU", "SKT_MVNO", "KT_MVNO", "LGU_MVNO"]},
+            },
+            "additionalProperties": False,
+        },
+    },
+    # Only a VERIFIED one has a verified customer and a verifiedAt.
+    "if": {"properties": {"status": {"const": "VERIFIED"}}},
+    "then": {"required": ["verifiedCustomer", "verifiedAt"]},
+    "else": {"not": {"anyOf": [{"required": ["verifiedCustomer"]}, {"required": ["verifiedAt"]}]}},
+}
+V2_ERROR = {
+    "type": "object",
+    "required": ["type"],
+    "properties": {
+        "type": {
+            "enum": [
+                "INVALID_REQUEST",
+                "UNAUTHORIZED",
+                "FORBIDDEN",
+                "IDENTITY_VERIFICATION_NOT_FOUND",
+            ]
+        },
+        "message": {"type": "string"},
+    },
+}
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {},
+        {"certified": False},
+        {"v2_status": "READY", "certified": False},
+        {"provider": "inicis_unified", "gender": None, "ci": None},
+        {"channel_type": "TEST", "carrier": "LGT"},
+    ],
+)
+def test_v2_answers_match_the_schema(kwargs: dict[str, Any]) -> None:
+    fake = FakePortOne(api_version="v2", api_secret="secret")
+    vid = fake.add_certification(merchant_uid="certABC123", **kwargs)
+    answer = fake.handle(
+        "GET", f"/identity-verifications/{vid}", {"Authorization": "PortOne secret"}, None
+    )
+    assert answer.status == 200
+    jsonschema.validate(answer.json(), V2_VERIFICATION)
+
+
+def test_v2_errors_match_the_schema() -> None:
+    fake = FakePortOne(api_version="v2", api_secret="secret")
+    for headers in ({"Authorization": "PortOne secret"}, {"Authorization": "Bearer x"}):
+        answer = fake.handle("GET", "/identity-verifications/nope", headers, None)
+        assert answer.status in (401, 404)
+        jsonschema.validate(answer.json(), V2_ERROR)

@@ -242,13 +242,15 @@ class FakePortOne:
         imp_uid: str | None = None,
         origin: str = "http://127.0.0.1:8000/portone-cert/verify/",
         channel_type: str = "LIVE",
+        v2_status: str | None = None,
     ) -> str:
         """Store a result as PortOne would; return its id (``imp_uid`` on V1).
 
         ``ci=True`` derives the CI from the person (the same person always gets
         the same CI); a string sets it; ``None`` leaves it out (Kakao via Inicis).
         On V2 the id is the ``identityVerificationId``: the ``merchant_uid`` given
-        (the server mints it); ``channel_type="TEST"`` marks a test channel.
+        (the server mints it); ``channel_type="TEST"`` marks a test channel;
+        ``v2_status`` ("READY", "VERIFIED", "FAILED") overrides what ``certified`` implies.
         """
         if self.api_version == "v2":
             imp_uid = imp_uid or merchant_uid or secrets.token_hex(16)
@@ -287,6 +289,7 @@ class FakePortOne:
             "origin": origin,
             # Not sent on V1 (keys starting with "_" are the fake's own).
             "_channel_type": channel_type,
+            "_status": v2_status or ("VERIFIED" if certified else "FAILED"),
         }
         self.store.set(f"cert:{imp_uid}", record)
         for key in ("name", "phone", "unique_key", "unique_in_site"):
@@ -498,10 +501,13 @@ def _iso(timestamp: int) -> str:
 
 def _v2_record(record: dict[str, Any]) -> dict[str, Any]:
     """The same result as PortOne V2 describes an identity verification."""
-    verified = bool(record["certified"])
+    status = record.get("_status") or ("VERIFIED" if record["certified"] else "FAILED")
+    if status == "VERIFIED" and not record["certified"]:
+        status = "FAILED"  # update_certification(certified=False) wins
+    verified = status == "VERIFIED"
     at = record["certified_at"] or int(time.time())
     answer: dict[str, Any] = {
-        "status": "VERIFIED" if verified else "FAILED",
+        "status": status,
         "id": record["imp_uid"],
         "channel": {
             "type": record.get("_channel_type", "LIVE"),
