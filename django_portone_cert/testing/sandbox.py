@@ -64,21 +64,10 @@ def api(request: HttpRequest, path: str) -> HttpResponse:
 
 @sandbox_only
 def sdk(request: HttpRequest) -> HttpResponse:
-    """The stand-in for ``https://cdn.iamport.kr/v1/iamport.js``."""
+    """The stand-in for PortOne's browser SDKs (V1 ``IMP`` and V2 ``PortOne``)."""
     return render(
         request,
-        "portone_cert/sandbox/iamport.js",
-        {"popup_url": reverse("portone_cert:sandbox-certify")},
-        content_type="application/javascript; charset=utf-8",
-    )
-
-
-@sandbox_only
-def sdk_v2(request: HttpRequest) -> HttpResponse:
-    """The stand-in for ``https://cdn.portone.io/v2/browser-sdk.js``."""
-    return render(
-        request,
-        "portone_cert/sandbox/browser-sdk.js",
+        "portone_cert/sandbox/sdk.js",
         {"popup_url": reverse("portone_cert:sandbox-certify")},
         content_type="application/javascript; charset=utf-8",
     )

@@ -4,7 +4,7 @@ from . import sandbox
 
 urlpatterns = [
     path("iamport.js", sandbox.sdk, name="sandbox-sdk"),
-    path("browser-sdk.js", sandbox.sdk_v2, name="sandbox-sdk-v2"),
+    path("browser-sdk.js", sandbox.sdk, name="sandbox-sdk-v2"),
     path("certify/", sandbox.certify, name="sandbox-certify"),
     path("api/<path:path>", sandbox.api, name="sandbox-api"),
 ]

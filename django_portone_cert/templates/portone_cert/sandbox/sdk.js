@@ -1,0 +1,76 @@
+/* Sandbox stand-ins for PortOne's browser SDKs, served only in sandbox mode:
+ * V1's IMP.init / IMP.certification and V2's PortOne.requestIdentityVerification.
+ * The popup (or, on phones, the page) plays the 본인인증 provider.
+ */
+(function () {
+  "use strict";
+  var POPUP_URL = "{{ popup_url|escapejs }}";
+  var MOBILE = /Mobi|Android|iPhone|iPad|iPod/i.test(navigator.userAgent);
+
+  // Opens the provider page; calls onResult with what it answers (or `closed` if shut).
+  function openProvider(query, redirectUrl, onResult, closed) {
+    if (redirectUrl) {
+      query.set("m_redirect_url", redirectUrl);
+      window.location.assign(POPUP_URL + "?" + query.toString());
+      return;
+    }
+    var popup = window.open(POPUP_URL + "?" + query.toString(), "portone_cert_sandbox", "width=480,height=720");
+    var done = false;
+    function finish(result) {
+      if (done) return;
+      done = true;
+      window.removeEventListener("message", onMessage);
+      window.clearInterval(watch);
+      onResult(result);
+    }
+    function onMessage(event) {
+      if (event.origin !== window.location.origin) return;
+      if (!event.data || event.data.source !== "portone-cert-sandbox") return;
+      finish(event.data.result);
+    }
+    window.addEventListener("message", onMessage);
+    var watch = window.setInterval(function () {
+      if (!popup || popup.closed) {
+        window.setTimeout(function () { finish(closed); }, 300);
+      }
+    }, 500);
+  }
+
+  var impCode = null;
+  window.IMP = {
+    sandbox: true,
+    init: function (code) { impCode = code; },
+    certification: function (params, callback) {
+      params = params || {};
+      var query = new URLSearchParams();
+      query.set("merchant_uid", params.merchant_uid || "");
+      query.set("imp_code", impCode || "");
+      if (params.channelKey) query.set("channel_key", params.channelKey);
+      if (params.pg) query.set("pg", params.pg);
+      var redirect = params.popup === false ? params.m_redirect_url : null;
+      openProvider(query, redirect, function (result) {
+        if (typeof callback === "function") callback(result);
+      }, { success: false, imp_uid: null, merchant_uid: params.merchant_uid,
+           error_code: "F000", error_msg: "사용자가 본인인증 창을 닫았습니다." });
+    }
+  };
+
+  window.PortOne = {
+    sandbox: true,
+    requestIdentityVerification: function (params) {
+      params = params || {};
+      var query = new URLSearchParams();
+      query.set("api", "v2");
+      query.set("merchant_uid", params.identityVerificationId || "");
+      query.set("imp_code", params.storeId || "");
+      if (params.channelKey) query.set("channel_key", params.channelKey);
+      var redirect = params.redirectUrl && MOBILE ? params.redirectUrl : null;
+      return new Promise(function (resolve) {
+        openProvider(query, redirect, resolve, {
+          identityVerificationId: params.identityVerificationId,
+          code: "IDENTITY_VERIFICATION_CANCELLED", message: "사용자가 본인인증 창을 닫았습니다."
+        });
+      });
+    }
+  };
+})();
