@@ -112,7 +112,8 @@ class PortOneClient(HTTPClient):
         lock_key = self.token_cache_key + ":lock"
         if self.cache.add(lock_key, "1", timeout=TOKEN_LOCK_SECONDS):
             try:
-                return self._fetch_token(deadline)
+                # The previous leader may have finished between our look and our lock.
+                return self._cached_token() or self._fetch_token(deadline)
             finally:
                 self.cache.delete(lock_key)
         wait_until = min(deadline, time.monotonic() + TOKEN_FOLLOWER_WAIT)
@@ -122,7 +123,11 @@ class PortOneClient(HTTPClient):
             if token:
                 return token
             if self.cache.get(lock_key) is None:
-                break  # the leader failed: try ourselves
+                # The leader is done: it either stored a token (just now) or failed.
+                token = self._cached_token()
+                if token:
+                    return token
+                break
         return self._fetch_token(deadline)
 
     def forget_token(self, token: str | None = None) -> None:
