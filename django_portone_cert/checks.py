@@ -205,6 +205,15 @@ def check_settings(
                 )
             )
 
+    if version == "v2" and value("DELETE_AFTER_VERIFY") is True:
+        errors.append(
+            Warning(
+                f"{_name('DELETE_AFTER_VERIFY')} does nothing on PortOne V2, which has no delete.",
+                hint="PortOne keeps V2 results; turn the setting off to silence this.",
+                id="portone_cert.W005",
+            )
+        )
+
     errors.extend(_check_keys(value("ENCRYPTION_KEYS"), value("HASH_KEY")))
 
     unknown = sorted(set(config) - set(DEFAULTS))

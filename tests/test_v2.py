@@ -172,3 +172,8 @@ def test_switching_is_a_settings_change(settings: Any) -> None:
     settings.PORTONE_CERT = {**settings.PORTONE_CERT, **V2_SETTINGS}
     assert type(get_client()).__name__ == "PortOneV2Client"
     assert get_client().base_url == BASE
+
+
+def test_delete_after_verify_warns_on_v2(settings: Any) -> None:
+    settings.PORTONE_CERT = {**V2_SETTINGS, "DELETE_AFTER_VERIFY": True}
+    assert [m.id for m in check_settings()] == ["portone_cert.W005"]
