@@ -2,12 +2,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .models import VerifiedIdentity
 from .services import tombstone
 
 
 def remember_deleted_person(sender: Any, instance: Any, **kwargs: Any) -> None:
     """When an account goes, keep its person's keyed hash if ``TOMBSTONE_RETENTION`` says so."""
-    identity = VerifiedIdentity.objects.filter(user_id=instance.pk).first()
-    if identity is not None:
-        tombstone(identity)
+    tombstone(instance.pk)

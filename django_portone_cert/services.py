@@ -60,13 +60,6 @@ def get_identity(user: Any) -> VerifiedIdentity | None:
     return identity
 
 
-async def aget_identity(user: Any) -> VerifiedIdentity | None:
-    """:func:`get_identity` for async views."""
-    if not getattr(user, "is_authenticated", False):
-        return None
-    return await VerifiedIdentity.objects.filter(user_id=user.pk).afirst()
-
-
 #: What the age gates read: nothing encrypted, so a gated request decrypts nothing.
 GATE_FIELDS = ("id", "user_id", "birth_date", "verified_at")
 
@@ -526,15 +519,25 @@ def _record_failure(
 # --- retention ---
 
 
-def tombstone(identity: VerifiedIdentity) -> None:
-    """Remember a deleted account's person for ``TOMBSTONE_RETENTION`` (keyed hash only)."""
+def tombstone(user_pk: Any) -> None:
+    """Remember a deleting account's person for ``TOMBSTONE_RETENTION`` (keyed hash only).
+
+    Does nothing, and asks the database nothing, while the setting is off.
+    """
     retention = app_settings.TOMBSTONE_RETENTION
-    if retention is None or not identity.ci_hash:
+    if retention is None:
         return
-    now = timezone.now()
-    IdentityTombstone.objects.update_or_create(
-        ci_hash=identity.ci_hash, defaults={"deleted_at": now, "expires_at": now + retention}
+    ci_hash = (
+        VerifiedIdentity.objects.filter(user_id=user_pk)
+        .exclude(ci_hash="")
+        .values_list("ci_hash", flat=True)
+        .first()
     )
+    if ci_hash:
+        now = timezone.now()
+        IdentityTombstone.objects.update_or_create(
+            ci_hash=ci_hash, defaults={"deleted_at": now, "expires_at": now + retention}
+        )
 
 
 @dataclass(frozen=True)
