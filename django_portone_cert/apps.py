@@ -9,18 +9,18 @@ class PortOneCertConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        import logging
-
         from django.contrib.auth import get_user_model
+        from django.contrib.auth.signals import user_logged_in
         from django.db.models.signals import pre_delete
 
         from . import checks  # noqa: F401  (registers the system checks)
-        from .masking import PIIFilter
-        from .receivers import remember_deleted_person
+        from .masking import install_pii_masking
+        from .receivers import follow_login_session_key, remember_deleted_person
 
-        logger = logging.getLogger("django_portone_cert")
-        if not any(isinstance(f, PIIFilter) for f in logger.filters):
-            logger.addFilter(PIIFilter())
+        install_pii_masking()
+        user_logged_in.connect(
+            follow_login_session_key, dispatch_uid="portone_cert_follow_login_session_key"
+        )
         pre_delete.connect(
             remember_deleted_person,
             sender=get_user_model(),

@@ -119,6 +119,16 @@ def check_settings(
             Error(f"{_name('RETRY_BACKOFF')} must be a number of seconds.", id="portone_cert.E017")
         )
 
+    lookups = value("ATTEMPT_MAX_LOOKUPS")
+    if not isinstance(lookups, int) or isinstance(lookups, bool) or not 1 <= lookups <= 10:
+        errors.append(
+            Error(
+                f"{_name('ATTEMPT_MAX_LOOKUPS')} must be a whole number from 1 to 10.",
+                hint="Each lookup is a request to PortOne; 3 lets a visitor retry a timeout.",
+                id="portone_cert.E030",
+            )
+        )
+
     min_age = value("MIN_AGE")
     if not isinstance(min_age, int) or isinstance(min_age, bool) or not 0 <= min_age <= 150:
         errors.append(

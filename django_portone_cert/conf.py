@@ -42,6 +42,8 @@ DEFAULTS: dict[str, Any] = {
     "MIN_AGE": 19,
     "AGE_RULE": "full",
     "ATTEMPT_TTL": timedelta(minutes=30),
+    # PortOne lookups one attempt may drive (a failed attempt may be resubmitted).
+    "ATTEMPT_MAX_LOOKUPS": 3,
     "MAX_CERTIFICATION_AGE": timedelta(minutes=30),
     "REVERIFY_AFTER": None,
     "ONE_ACCOUNT_PER_PERSON": True,
@@ -175,6 +177,10 @@ class AppSettings:
     @property
     def ATTEMPT_TTL(self) -> timedelta:
         return as_timedelta(get("ATTEMPT_TTL")) or DEFAULTS["ATTEMPT_TTL"]
+
+    @property
+    def ATTEMPT_MAX_LOOKUPS(self) -> int:
+        return int(get("ATTEMPT_MAX_LOOKUPS"))
 
     @property
     def MAX_CERTIFICATION_AGE(self) -> timedelta:

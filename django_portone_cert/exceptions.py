@@ -69,6 +69,13 @@ class AttemptExpired(VerificationError):
     default_message = _("The verification attempt has expired. Please start again.")
 
 
+class AttemptExhausted(VerificationError):
+    """The attempt already drove its ``ATTEMPT_MAX_LOOKUPS`` PortOne lookups."""
+
+    code = "attempt_exhausted"
+    default_message = _("This verification attempt was tried too often. Please start again.")
+
+
 class CertificationStale(VerificationError):
     code = "certification_stale"
     default_message = _("The verification result is too old. Please verify again.")
@@ -109,7 +116,9 @@ class ReregistrationBlocked(VerificationError):
 
 class TestChannel(VerificationError):
     code = "test_channel"
-    default_message = _("This verification was made on a test channel and proves nothing.")
+    default_message = _(
+        "This verification was not made on this site's live channel and proves nothing."
+    )
 
 
 class NoPendingVerification(VerificationError):
@@ -163,6 +172,14 @@ class PortOneTimeout(PortOneCertError, TimeoutError):
     default_message = _("PortOne did not answer in time. Please try again later.")
 
 
+class ServiceUnavailable(PortOneCertError):
+    """A store this app needs (the database, the cache) could not be used: nothing was kept."""
+
+    code = "service_unavailable"
+    http_status = 503
+    default_message = _("The service is temporarily unavailable. Please try again later.")
+
+
 #: Every stable error code the HTTP API can answer with, by code.
 ERROR_CLASSES: dict[str, type[PortOneCertError]] = {
     cls.code: cls
@@ -172,6 +189,7 @@ ERROR_CLASSES: dict[str, type[PortOneCertError]] = {
         NotCertified,
         AttemptMismatch,
         AttemptExpired,
+        AttemptExhausted,
         CertificationStale,
         CertificationUsed,
         IdentityInUse,
@@ -183,5 +201,6 @@ ERROR_CLASSES: dict[str, type[PortOneCertError]] = {
         PortOneAPIError,
         PortOneUnavailable,
         PortOneTimeout,
+        ServiceUnavailable,
     )
 }

@@ -61,6 +61,12 @@ class CertificationAttempt(models.Model):
         help_text=_("The PortOne result this attempt consumed; each result is used once."),
     )
     failure_code = models.CharField(_("failure code"), max_length=40, blank=True, default="")
+    lookups = models.PositiveSmallIntegerField(
+        _("lookups"),
+        default=0,
+        editable=False,
+        help_text=_("How many times PortOne was asked for this attempt's result."),
+    )
     created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
     expires_at = models.DateTimeField(_("expires at"))
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)

@@ -2,9 +2,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from .services import tombstone
+from .services import rebind_after_login, tombstone
 
 
 def remember_deleted_person(sender: Any, instance: Any, **kwargs: Any) -> None:
     """When an account goes, keep its person's keyed hash if ``TOMBSTONE_RETENTION`` says so."""
     tombstone(instance.pk)
+
+
+def follow_login_session_key(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    """``login()`` rotates the session key: a result waiting for the sign-up follows it."""
+    if request is not None:
+        rebind_after_login(request)

@@ -10,19 +10,23 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db import DatabaseError, IntegrityError, transaction
+from django.db.models import F, Q
 from django.http import HttpRequest
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from . import crypto
 from .ages import AgeRule
 from .conf import app_settings
 from .exceptions import (
+    AttemptExhausted,
     AttemptExpired,
     AttemptMismatch,
     CertificationStale,
@@ -36,6 +40,7 @@ from .exceptions import (
     PortOneAPIError,
     PortOneCertError,
     ReregistrationBlocked,
+    ServiceUnavailable,
     TestChannel,
 )
 from .models import CertificationAttempt, IdentityTombstone, VerifiedIdentity
@@ -47,6 +52,24 @@ logger = logging.getLogger("django_portone_cert")
 MERCHANT_UID_MAX_LENGTH = 40
 #: Where a visitor's verified attempt is remembered until the sign-up claims it.
 SESSION_KEY = "portone_cert_verified"
+#: The session key the waiting result is bound to (to re-bind it when login rotates the key).
+BOUND_SESSION_KEY = "portone_cert_bound_to"
+
+
+@contextmanager
+def _database_guard() -> Iterator[None]:
+    """A database failure while personal data is in the clear becomes ``service_unavailable``.
+
+    The database's own traceback is dropped (``from None``): its frames hold the
+    values being written, and error reports render every frame's variables.
+    """
+    try:
+        yield
+    except IntegrityError:
+        raise
+    except DatabaseError as err:
+        logger.error("The database failed during a verification (%s).", type(err).__name__)
+        raise ServiceUnavailable() from None
 
 
 def get_identity(user: Any) -> VerifiedIdentity | None:
@@ -126,6 +149,7 @@ def _requesters_attempt(
     return attempt, used
 
 
+@sensitive_variables()
 def verify_certification(
     *, user: Any, imp_uid: str, merchant_uid: str, request: HttpRequest | None = None
 ) -> VerifiedIdentity | CertificationAttempt:
@@ -157,6 +181,7 @@ def verify_certification(
             raise CertificationUsed()
         if attempt.is_expired():
             raise AttemptExpired()
+        _count_lookup(attempt)
 
         certification = get_client().get_result(imp_uid)
         check_certification(certification, attempt)
@@ -179,8 +204,22 @@ def verify_certification(
     return outcome
 
 
+def _count_lookup(attempt: CertificationAttempt) -> None:
+    """Bound what one attempt can make PortOne do: ``ATTEMPT_MAX_LOOKUPS`` lookups at most.
+
+    One conditional UPDATE, so concurrent resubmissions cannot both take the last lookup.
+    """
+    counted = CertificationAttempt.objects.filter(
+        pk=attempt.pk, lookups__lt=app_settings.ATTEMPT_MAX_LOOKUPS
+    ).update(lookups=F("lookups") + 1)
+    if not counted:
+        raise AttemptExhausted()
+
+
+@sensitive_variables()
 def check_certification(certification: Certification, attempt: CertificationAttempt) -> None:
-    """Trust rules 2, 3 and 5: completed, carries this attempt's id, fresh; and a CI if required."""
+    """Trust rules 2, 3 and 5: completed, carries this attempt's id, fresh; a CI if required;
+    on V2, from the site's own LIVE channel."""
     if not certification.certified:
         raise NotCertified()
     if certification.merchant_uid != attempt.merchant_uid:
@@ -194,7 +233,17 @@ def check_certification(certification: Certification, attempt: CertificationAtte
         raise PortOneAPIError(status=200)
     if not certification.ci and app_settings.REQUIRE_CI:
         raise CiMissing()
-    if certification.channel_type == "TEST" and not app_settings.ALLOW_TEST_CHANNEL:
+    if certification.api_version == "v2":
+        _check_channel(certification)
+
+
+def _check_channel(certification: Certification) -> None:
+    """A V2 result counts only from a LIVE channel (unless ``ALLOW_TEST_CHANNEL``) and, when
+    ``CHANNEL_KEY`` is set, only from that channel. A result without a channel proves neither."""
+    if certification.channel_type != "LIVE" and not app_settings.ALLOW_TEST_CHANNEL:
+        raise TestChannel()
+    expected = app_settings.CHANNEL_KEY
+    if expected and certification.channel_key != expected:
         raise TestChannel()
 
 
@@ -210,10 +259,11 @@ def check_person(ci_hash: str, user: Any) -> None:
             raise ReregistrationBlocked()
 
 
+@sensitive_variables()
 def _fill_identity(
     identity: VerifiedIdentity, certification: Certification, ci_hash: str, now: datetime
 ) -> None:
-    if identity.ci_hash and ci_hash and identity.ci_hash != ci_hash:
+    if identity.pk is not None and not _same_person(identity, certification, ci_hash):
         raise IdentityMismatch()
     identity.name = certification.name or ""
     identity.birth_date = certification.birth_date  # type: ignore[assignment]
@@ -233,6 +283,22 @@ def _fill_identity(
     identity.verified_at = now
 
 
+@sensitive_variables()
+def _same_person(identity: VerifiedIdentity, certification: Certification, ci_hash: str) -> bool:
+    """Whether a new result is the person already stored on the account.
+
+    By CI when both carry one. When either lacks it (``REQUIRE_CI`` off, Kakao via
+    Inicis), only the same name and birth date count: a CI-less result must not
+    replace a person.
+    """
+    if identity.ci_hash and ci_hash:
+        return identity.ci_hash == ci_hash
+    if not identity.ci_hash and not ci_hash and not identity.name:
+        return True
+    return identity.name == certification.name and identity.birth_date == certification.birth_date
+
+
+@sensitive_variables()
 def _store(
     user: Any, attempt: CertificationAttempt, certification: Certification, ci_hash: str
 ) -> tuple[VerifiedIdentity, bool]:
@@ -250,18 +316,20 @@ def _store(
         return identity, found is None
 
     try:
-        try:
-            result = upsert()
-        except IntegrityError:
-            if not VerifiedIdentity.objects.filter(user_id=user.pk).exists():
-                raise
-            # This user's other request created the identity first: update it instead.
-            result = upsert()
+        with _database_guard():
+            try:
+                result = upsert()
+            except IntegrityError:
+                if not VerifiedIdentity.objects.filter(user_id=user.pk).exists():
+                    raise
+                # This user's other request created the identity first: update it instead.
+                result = upsert()
     except IntegrityError as err:
         raise _integrity_error(ci_hash, user) from err
     return result
 
 
+@sensitive_variables()
 def _consume(attempt: CertificationAttempt, imp_uid: str, now: datetime, **extra: Any) -> None:
     """Mark the attempt used by ``imp_uid``, unless it already is (one conditional UPDATE).
 
@@ -300,6 +368,7 @@ def _integrity_error(ci_hash: str, user: Any) -> PortOneCertError:
 # --- verification before sign-up ---
 
 
+@sensitive_variables()
 def _serialise(certification: Certification) -> str:
     return json.dumps(
         {
@@ -323,6 +392,7 @@ def _serialise(certification: Certification) -> str:
     )
 
 
+@sensitive_variables()
 def _deserialise(text: str) -> Certification:
     data = json.loads(text)
     return Certification(
@@ -343,18 +413,43 @@ def _deserialise(text: str) -> Certification:
     )
 
 
+@sensitive_variables()
 def _hold_for_signup(
     attempt: CertificationAttempt, certification: Certification, request: HttpRequest | None
 ) -> CertificationAttempt:
+    """Keep a visitor's result for the sign-up, bound to a freshly rotated session key.
+
+    The key rotates the moment the visitor gains something: whoever held the
+    session's previous key (a fixed or tossed cookie, a shared computer) holds
+    nothing now, and the result is claimed only from the new key's session.
+    """
+    session = getattr(request, "session", None)
+    if session is None:
+        raise InvalidRequest()
+    session.cycle_key()
+    new_key = _session_key(request, create=True)
     now = timezone.now()
     try:
-        with transaction.atomic():
-            _consume(attempt, certification.imp_uid, now, result=_serialise(certification))
+        with _database_guard(), transaction.atomic():
+            _consume(
+                attempt,
+                certification.imp_uid,
+                now,
+                # Sealed here, so no ORM frame ever holds the result in the clear.
+                result=_seal_result(_serialise(certification)),
+                session_key=new_key,
+            )
     except IntegrityError as err:
         raise CertificationUsed() from err
-    if request is not None and getattr(request, "session", None) is not None:
-        request.session[SESSION_KEY] = attempt.merchant_uid
+    session[SESSION_KEY] = attempt.merchant_uid
+    session[BOUND_SESSION_KEY] = new_key
     return attempt
+
+
+@sensitive_variables()
+def _seal_result(text: str) -> str:
+    field = CertificationAttempt._meta.get_field("result")
+    return crypto.encrypt(text, context=field.context)
 
 
 @dataclass(frozen=True)
@@ -377,13 +472,16 @@ class PendingVerification:
 
 
 def _pending_attempt(request: HttpRequest) -> CertificationAttempt | None:
+    """The visitor's waiting result: named by the session and bound to its current key."""
     session = getattr(request, "session", None)
     merchant_uid = session.get(SESSION_KEY) if session is not None else None
-    if not merchant_uid:
+    session_key = _session_key(request)
+    if not merchant_uid or not session_key:
         return None
     return (
         CertificationAttempt.objects.filter(
             merchant_uid=merchant_uid,
+            session_key=session_key,
             user__isnull=True,
             status=CertificationAttempt.Status.VERIFIED,
             claimed_at__isnull=True,
@@ -394,6 +492,26 @@ def _pending_attempt(request: HttpRequest) -> CertificationAttempt | None:
     )
 
 
+def rebind_after_login(request: HttpRequest) -> None:
+    """Follow the session key that ``login()`` rotates, for a result waiting in this session.
+
+    Only a session whose (server-side) data names the key the result was bound to
+    can move it, so this never lets another session take it.
+    """
+    session = getattr(request, "session", None)
+    if session is None:
+        return
+    merchant_uid, bound_to = session.get(SESSION_KEY), session.get(BOUND_SESSION_KEY)
+    current = _session_key(request, create=True)
+    if not merchant_uid or not bound_to or bound_to == current:
+        return
+    CertificationAttempt.objects.filter(
+        merchant_uid=merchant_uid, session_key=bound_to, user__isnull=True
+    ).update(session_key=current)
+    session[BOUND_SESSION_KEY] = current
+
+
+@sensitive_variables()
 def pending_verification(request: HttpRequest) -> PendingVerification | None:
     """The visitor's verified result, if one waits in this session."""
     attempt = _pending_attempt(request)
@@ -412,6 +530,7 @@ def pending_verification(request: HttpRequest) -> PendingVerification | None:
     )
 
 
+@sensitive_variables()
 def claim_verification(request: HttpRequest, user: Any) -> VerifiedIdentity:
     """Attach the visitor's verified result to ``user`` (just signed up).
 
@@ -426,7 +545,7 @@ def claim_verification(request: HttpRequest, user: Any) -> VerifiedIdentity:
     check_person(ci_hash, user)
     now = timezone.now()
     try:
-        with transaction.atomic():
+        with _database_guard(), transaction.atomic():
             locked = CertificationAttempt.objects.select_for_update().get(pk=attempt.pk)
             if locked.claimed_at is not None:
                 raise NoPendingVerification()
@@ -442,6 +561,7 @@ def claim_verification(request: HttpRequest, user: Any) -> VerifiedIdentity:
     except IntegrityError as err:
         raise _integrity_error(ci_hash, user) from err
     request.session.pop(SESSION_KEY, None)
+    request.session.pop(BOUND_SESSION_KEY, None)
     _after_commit_verified(identity, user, locked, created, request)
     return identity
 
@@ -490,15 +610,22 @@ def _record_failure(
 ) -> None:
     if attempt is not None:
         # Only a pending or failed attempt takes the failure; a verified one stays verified.
-        CertificationAttempt.objects.filter(
-            pk=attempt.pk,
-            status__in=[CertificationAttempt.Status.PENDING, CertificationAttempt.Status.FAILED],
-        ).update(
-            status=CertificationAttempt.Status.FAILED,
-            failure_code=error.code,
-            completed_at=timezone.now(),
-        )
-        attempt.refresh_from_db()
+        try:
+            CertificationAttempt.objects.filter(
+                pk=attempt.pk,
+                status__in=[
+                    CertificationAttempt.Status.PENDING,
+                    CertificationAttempt.Status.FAILED,
+                ],
+            ).update(
+                status=CertificationAttempt.Status.FAILED,
+                failure_code=error.code,
+                completed_at=timezone.now(),
+            )
+            attempt.refresh_from_db()
+        except DatabaseError as err:
+            # The refusal stands; only its record is lost.
+            logger.error("Could not record a refused verification (%s).", type(err).__name__)
     logger.info(
         "Identity verification refused: %s (attempt %s).",
         error.code,

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.mixins import AccessMixin
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.db import transaction
 from django.http import HttpRequest
 from django.shortcuts import resolve_url
@@ -43,6 +44,9 @@ class PortOneCertAPIException(exceptions.APIException):
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF's handler, with a stable ``code`` beside ``detail`` in every error body."""
+    if isinstance(exc, RequestDataTooBig | TooManyFieldsSent | TooManyFilesSent):
+        # Django's limits on a body: a malformed request like any other, in JSON.
+        exc = PortOneCertAPIException(InvalidRequest())
     if isinstance(exc, PortOneCertError):
         exc = PortOneCertAPIException(exc)
     response = exception_handler(exc, context)

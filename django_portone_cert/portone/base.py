@@ -49,6 +49,8 @@ class Certification:
     api_version: str = "v1"
     #: V2 only: "LIVE" or "TEST" (a test channel's results prove nothing).
     channel_type: str | None = None
+    #: V2 only: the key of the channel that verified the person.
+    channel_key: str | None = None
 
     @classmethod
     def from_v1(cls, data: dict[str, Any]) -> Certification:

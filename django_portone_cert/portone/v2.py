@@ -62,6 +62,7 @@ def certification_from_v2(data: dict[str, Any]) -> Certification:
         pg_tid=_str_or_none(data.get("pgTxId")),
         api_version="v2",
         channel_type=_str_or_none(channel.get("type")),
+        channel_key=_str_or_none(channel.get("key")),
     )
 
 

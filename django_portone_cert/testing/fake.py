@@ -241,15 +241,17 @@ class FakePortOne:
         ci: str | bool | None = True,
         imp_uid: str | None = None,
         origin: str = "http://127.0.0.1:8000/portone-cert/verify/",
-        channel_type: str = "LIVE",
+        channel_type: str | None = "LIVE",
         v2_status: str | None = None,
+        channel_key: str | None = None,
     ) -> str:
         """Store a result as PortOne would; return its id (``imp_uid`` on V1).
 
         ``ci=True`` derives the CI from the person (the same person always gets
         the same CI); a string sets it; ``None`` leaves it out (Kakao via Inicis).
         On V2 the id is the ``identityVerificationId``: the ``merchant_uid`` given
-        (the server mints it); ``channel_type="TEST"`` marks a test channel;
+        (the server mints it); ``channel_type="TEST"`` marks a test channel, ``None``
+        leaves the channel out; ``channel_key`` defaults to the ``CHANNEL_KEY`` setting;
         ``v2_status`` ("READY", "VERIFIED", "FAILED") overrides what ``certified`` implies.
         """
         if self.api_version == "v2":
@@ -289,6 +291,7 @@ class FakePortOne:
             "origin": origin,
             # Not sent on V1 (keys starting with "_" are the fake's own).
             "_channel_type": channel_type,
+            "_channel_key": channel_key or get("CHANNEL_KEY") or "channel-key-fake",
             "_status": v2_status or ("VERIFIED" if certified else "FAILED"),
         }
         self.store.set(f"cert:{imp_uid}", record)
@@ -512,7 +515,7 @@ def _v2_record(record: dict[str, Any]) -> dict[str, Any]:
         "channel": {
             "type": record.get("_channel_type", "LIVE"),
             "id": "channel-id-fake",
-            "key": "channel-key-fake",
+            "key": record.get("_channel_key", "channel-key-fake"),
             "name": "fake",
             "pgProvider": str(record["pg_provider"]).upper(),
             "pgMerchantId": "fake-merchant",
@@ -523,6 +526,8 @@ def _v2_record(record: dict[str, Any]) -> dict[str, Any]:
         "pgTxId": record["pg_tid"],
         "version": "V2",
     }
+    if record.get("_channel_type") is None:
+        del answer["channel"]  # optional in PortOne's schema
     if verified:
         answer["verifiedAt"] = _iso(at)
         gender = record.get("gender")
