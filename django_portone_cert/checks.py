@@ -226,6 +226,18 @@ def check_settings(
 
     errors.extend(_check_keys(value("ENCRYPTION_KEYS"), value("HASH_KEY")))
 
+    session_engine = getattr(settings, "SESSION_ENGINE", "")
+    if value("ANONYMOUS_VERIFICATION") is True and session_engine.endswith("signed_cookies"):
+        errors.append(
+            Error(
+                f"{_name('ANONYMOUS_VERIFICATION')} needs a server-side session: a visitor's "
+                "result is bound to the session key, which signed_cookies changes on every write.",
+                hint='Use SESSION_ENGINE "django.contrib.sessions.backends.db" (or cache, '
+                "cached_db).",
+                id="portone_cert.E031",
+            )
+        )
+
     unknown = sorted(set(config) - set(DEFAULTS))
     if unknown:
         errors.append(

@@ -421,26 +421,30 @@ def _hold_for_signup(
 
     The key rotates the moment the visitor gains something: whoever held the
     session's previous key (a fixed or tossed cookie, a shared computer) holds
-    nothing now, and the result is claimed only from the new key's session.
+    nothing now, and the result is claimed only from the new key's session. The
+    attempt is consumed first, so a concurrent resubmission that loses does not
+    rotate the session away from the one that won.
     """
     session = getattr(request, "session", None)
     if session is None:
         raise InvalidRequest()
-    session.cycle_key()
-    new_key = _session_key(request, create=True)
+    old_key = attempt.session_key
     now = timezone.now()
     try:
         with _database_guard(), transaction.atomic():
+            # Sealed here, so no ORM frame ever holds the result in the clear.
             _consume(
-                attempt,
-                certification.imp_uid,
-                now,
-                # Sealed here, so no ORM frame ever holds the result in the clear.
-                result=_seal_result(_serialise(certification)),
-                session_key=new_key,
+                attempt, certification.imp_uid, now, result=_seal_result(_serialise(certification))
             )
     except IntegrityError as err:
         raise CertificationUsed() from err
+    session.cycle_key()
+    new_key = _session_key(request, create=True)
+    with _database_guard():
+        CertificationAttempt.objects.filter(pk=attempt.pk, session_key=old_key).update(
+            session_key=new_key
+        )
+    attempt.session_key = new_key
     session[SESSION_KEY] = attempt.merchant_uid
     session[BOUND_SESSION_KEY] = new_key
     return attempt
@@ -502,8 +506,10 @@ def rebind_after_login(request: HttpRequest) -> None:
     if session is None:
         return
     merchant_uid, bound_to = session.get(SESSION_KEY), session.get(BOUND_SESSION_KEY)
+    if not merchant_uid or not bound_to:
+        return
     current = _session_key(request, create=True)
-    if not merchant_uid or not bound_to or bound_to == current:
+    if bound_to == current:
         return
     CertificationAttempt.objects.filter(
         merchant_uid=merchant_uid, session_key=bound_to, user__isnull=True

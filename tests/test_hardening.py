@@ -85,6 +85,30 @@ def test_a_fixed_session_cannot_take_the_visitors_verification(
     assert VerifiedIdentity.objects.get().user.get_username() == "victim@example.com"
 
 
+def test_a_lost_double_submit_does_not_rotate_the_session_away(
+    api_version: str, visitor: APIClient, portone: FakePortOne
+) -> None:
+    merchant_uid = visitor.post(PREPARE).json()["merchant_uid"]
+    imp_uid = portone.add_certification(merchant_uid=merchant_uid, **PERSON)
+    body = certify_body(imp_uid, merchant_uid)
+    assert visitor.post(CERTIFY, body, format="json").status_code == 201
+    won = visitor.cookies["sessionid"].value
+    again = visitor.post(CERTIFY, body, format="json")
+    assert again.status_code == 409 and again.json()["code"] == "certification_used"
+    assert visitor.cookies["sessionid"].value == won
+    assert services.pending_verification(request_with_session(won)) is not None
+
+
+def test_signed_cookie_sessions_cannot_hold_a_visitors_result(settings: Any) -> None:
+    from django_portone_cert.checks import check_settings
+
+    configure(settings, ANONYMOUS_VERIFICATION=True)
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
+    assert "portone_cert.E031" in [m.id for m in check_settings()]
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    assert "portone_cert.E031" not in [m.id for m in check_settings()]
+
+
 def test_a_session_naming_the_attempt_is_not_enough(
     visitor: APIClient, portone: FakePortOne
 ) -> None:
