@@ -12,7 +12,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e ".[dev]" $(if $(DJANGO),"$(DJANGO)")
+	$(BIN)/python -m pip install -q -e . --group dev $(if $(DJANGO),"$(DJANGO)")
 	touch $@
 
 ## Run the test suite (SQLite, local-memory cache), then again with a swapped user model.
