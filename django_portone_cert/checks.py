@@ -214,7 +214,9 @@ def check_settings(
             )
         )
 
-    errors.extend(_check_keys(value("ENCRYPTION_KEYS"), value("HASH_KEY")))
+    errors.extend(
+        _check_keys(value("ENCRYPTION_KEYS"), value("HASH_KEY"), value("HASH_KEY_FALLBACKS"))
+    )
 
     unknown = sorted(set(config) - set(DEFAULTS))
     if unknown:
@@ -250,7 +252,7 @@ def _is_duration(value: Any, *, optional: bool) -> bool:
     return _positive_number(value)
 
 
-def _check_keys(encryption_keys: Any, hash_key: Any) -> list[CheckMessage]:
+def _check_keys(encryption_keys: Any, hash_key: Any, hash_fallbacks: Any) -> list[CheckMessage]:
     from .crypto import decode_key
 
     errors: list[CheckMessage] = []
@@ -278,23 +280,70 @@ def _check_keys(encryption_keys: Any, hash_key: Any) -> list[CheckMessage]:
                 id="portone_cert.E016",
             )
         )
+    if bool(encryption_keys) != bool(hash_key):
+        present, missing = (
+            ("ENCRYPTION_KEYS", "HASH_KEY") if encryption_keys else ("HASH_KEY", "ENCRYPTION_KEYS")
+        )
+        errors.append(
+            Error(
+                f"{_name(present)} is set but {_name(missing)} is not: the missing one would "
+                "be derived from SECRET_KEY, and rotating SECRET_KEY would then change it.",
+                hint="Set both from your secret store, or neither.",
+                id="portone_cert.E022",
+            )
+        )
+    if hash_fallbacks is not None and (
+        not hash_key
+        or not isinstance(hash_fallbacks, list | tuple)
+        or not all(isinstance(key, str) and len(key) >= 32 for key in hash_fallbacks)
+    ):
+        errors.append(
+            Error(
+                f"{_name('HASH_KEY_FALLBACKS')} must be a list of former HASH_KEYs (strings of "
+                f"at least 32 characters), used only with {_name('HASH_KEY')}.",
+                hint="Put the old HASH_KEY here when you set a new one; remove it once "
+                "portone_cert_rotate_keys has run (and tombstones under it have expired).",
+                id="portone_cert.E023",
+            )
+        )
     return errors
+
+
+def _derived_keys_warning(message_id: str) -> Warning:
+    return Warning(
+        f"{_name('ENCRYPTION_KEYS')} and {_name('HASH_KEY')} are not set: CI is encrypted and "
+        "hashed with keys derived from SECRET_KEY. Rotate SECRET_KEY only with the old one in "
+        "SECRET_KEY_FALLBACKS until portone_cert_rotate_keys has run, or stored CIs become "
+        "unreadable and people can sign up again.",
+        hint="Set both from your secret store; see the README's Personal data section.",
+        id=message_id,
+    )
+
+
+@register()
+def check_key_source(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """Keys derived from SECRET_KEY in production (DEBUG off)."""
+    from .crypto import keys_configured
+
+    config = getattr(settings, SETTING_NAME, None)
+    if settings.DEBUG or not isinstance(config, dict | None) or keys_configured():
+        return []
+    if config and (config.get("ENCRYPTION_KEYS") or config.get("HASH_KEY")):
+        return []  # one of them set: E022 says it
+    return [_derived_keys_warning("portone_cert.W006")]
 
 
 @register(deploy=True)
 def check_deploy(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
 ) -> list[CheckMessage]:
+    """Keys derived from SECRET_KEY (with DEBUG off, the plain check says it: W006 or E022)."""
+    if not settings.DEBUG:
+        return []
     from .crypto import keys_configured
 
     if keys_configured():
         return []
-    return [
-        Warning(
-            f"{_name('ENCRYPTION_KEYS')} and {_name('HASH_KEY')} are not both set: CI is "
-            "encrypted with keys derived from SECRET_KEY, so rotating SECRET_KEY would make "
-            "stored CIs unreadable and their hashes change.",
-            hint="Set both from your secret store; see the README's Personal data section.",
-            id="portone_cert.W004",
-        )
-    ]
+    return [_derived_keys_warning("portone_cert.W004")]
