@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from django.apps import AppConfig
 from django.conf import settings
-from django.core.checks import CheckMessage, Error, Warning, register
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
 from .ages import RULES
 from .conf import DEFAULT_API_BASE_URL, DEFAULT_V2_API_BASE_URL, DEFAULTS, SETTING_NAME
@@ -347,3 +347,66 @@ def check_deploy(
     if keys_configured():
         return []
     return [_derived_keys_warning("portone_cert.W004")]
+
+
+@register(Tags.database)
+def check_stored_keys(
+    app_configs: Sequence[AppConfig] | None = None,
+    databases: Sequence[str] | None = None,
+    **kwargs: Any,
+) -> list[CheckMessage]:
+    """Identities encrypted under a key that is no longer configured (``migrate`` runs this).
+
+    Their CI cannot be read, and (keys derived from SECRET_KEY) their hash cannot be
+    matched, so the same person could verify a second account.
+    """
+    from django.db import DatabaseError, router
+    from django.db.models import CharField, Q
+    from django.db.models.functions import Substr
+
+    from .crypto import encryption_keys, is_encrypted, key_id
+    from .models import VerifiedIdentity
+
+    try:
+        known = {key_id(key) for key in encryption_keys()}
+    except ConfigurationError:
+        return []  # E015 says it
+    columns = ("ci", "di", "phone")
+    unknown = 0
+    for alias in databases or ():
+        if not router.allow_migrate_model(alias, VerifiedIdentity):
+            continue
+        # The stored form starts "pcx2$<key id>$": read only those heads, never a value.
+        rows = VerifiedIdentity.objects.using(alias).annotate(
+            **{f"head_{c}": Substr(c, 1, 13, output_field=CharField()) for c in columns}
+        )
+        stale = Q()
+        try:
+            for column in columns:
+                heads = (
+                    rows.filter(**{f"head_{column}__startswith": "pcx"})
+                    .order_by()
+                    .values_list(f"head_{column}", flat=True)
+                    .distinct()
+                )
+                gone = [h for h in heads if is_encrypted(h) and h[5:13] not in known]
+                if gone:
+                    stale |= Q(**{f"head_{column}__in": gone})
+            if stale:
+                unknown += rows.filter(stale).count()
+        except DatabaseError:
+            continue  # not migrated yet
+    if not unknown:
+        return []
+    return [
+        Error(
+            f"{unknown} verified identities hold values encrypted under a key that is no "
+            "longer configured: they cannot be read and, with keys derived "
+            "from SECRET_KEY, the person they belong to is not recognised (a second account "
+            "would be accepted).",
+            hint="Put the old key back (the old SECRET_KEY in SECRET_KEY_FALLBACKS, or in "
+            "ENCRYPTION_KEYS with its HASH_KEY in HASH_KEY_FALLBACKS), run "
+            "manage.py portone_cert_rotate_keys, then remove it.",
+            id="portone_cert.E024",
+        )
+    ]

@@ -106,16 +106,14 @@ class EncryptedTextField(models.TextField):  # type: ignore[type-arg]
         return value
 
     def to_python(self, value: Any) -> Any:
-        if isinstance(value, Sealed):
-            return value
-        if isinstance(value, str) and crypto.is_encrypted(value):
-            return Sealed(value)
-        return super().to_python(value)
+        # A serialised (encrypted) value stays as it is: loaddata writes it back unchanged.
+        return value if isinstance(value, Sealed) else super().to_python(value)
 
     def pre_save(self, model_instance: Any, add: bool) -> Any:
-        # Read the stored state without decrypting: an unread value is written back as it is.
+        # Read the stored state without decrypting: an unread value is written back as it is,
+        # and so is one already in the encrypted form (no CI, DI, phone or result has a "$").
         value = model_instance.__dict__.get(self.attname)
-        if isinstance(value, Sealed) or value is None or value == "":
+        if isinstance(value, Sealed) or not value or crypto.is_encrypted(str(value)):
             return value
         return self.seal(model_instance, value)
 

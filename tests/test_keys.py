@@ -16,7 +16,12 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from django_portone_cert import crypto, services
-from django_portone_cert.checks import check_deploy, check_key_source, check_settings
+from django_portone_cert.checks import (
+    check_deploy,
+    check_key_source,
+    check_settings,
+    check_stored_keys,
+)
 from django_portone_cert.models import CertificationAttempt, IdentityTombstone, VerifiedIdentity
 from django_portone_cert.testing import FakePortOne
 from tests.test_privacy import PERSON, client_for, configure, raw_dump, verify
@@ -306,6 +311,29 @@ def test_derived_keys_warn_in_the_plain_check_without_debug(settings: Any, capsy
     assert "W006" not in capsys.readouterr().err
 
 
+def test_identities_under_a_removed_key_fail_the_database_check(
+    derived: None, make_user: Any, portone: FakePortOne, settings: Any
+) -> None:
+    """``migrate`` (and ``check --database``) refuse to go on; nothing is silently lost."""
+    configure(settings, STORE_PHONE=True)
+    assert verify(client_for(make_user()), portone).status_code == 201
+    assert verify(client_for(make_user()), portone, **OTHER).status_code == 201
+    assert check_stored_keys(databases=["default"]) == []
+    old = settings.SECRET_KEY
+    settings.SECRET_KEY = "second-secret-key-" + "y" * 40  # the old key dropped at once
+    messages = check_stored_keys(databases=["default"])
+    assert [m.id for m in messages] == ["portone_cert.E024"]
+    assert messages[0].msg.startswith("2 verified identities")
+    assert check_stored_keys() == []  # the plain check does not read the database
+    with pytest.raises(SystemCheckError, match=r"portone_cert\.E024"):
+        call_command("check", databases=["default"])
+    settings.SECRET_KEY_FALLBACKS = [old]
+    assert check_stored_keys(databases=["default"]) == []
+    rekey()
+    settings.SECRET_KEY_FALLBACKS = []
+    assert check_stored_keys(databases=["default"]) == []
+
+
 # --- item 11(a): a value is bound to its row ---
 
 
@@ -359,6 +387,22 @@ def test_column_only_values_are_read_and_bound_by_the_rotate_command(
     put(VerifiedIdentity, identity.pk, "ci", "pcx1" + bound[4:])
     with pytest.raises(crypto.DecryptionError):
         VerifiedIdentity.objects.get(pk=identity.pk).ci  # noqa: B018
+
+
+def test_dumpdata_carries_ciphertext_and_loaddata_restores_it(
+    user: Any, portone: FakePortOne, settings: Any, tmp_path: Any
+) -> None:
+    configure(settings, STORE_PHONE=True)
+    assert verify(client_for(user), portone).status_code == 201
+    ci = portone.person_ci(**PERSON)
+    dump = tmp_path / "identities.json"
+    call_command("dumpdata", "portone_cert.verifiedidentity", output=str(dump))
+    text = dump.read_text()
+    assert ci not in text and "01012345678" not in text and '"pcx2$' in text
+    VerifiedIdentity.objects.all().delete()
+    call_command("loaddata", str(dump), verbosity=0)
+    identity = VerifiedIdentity.objects.get(user=user)
+    assert (identity.ci, identity.phone) == (ci, "01012345678")
 
 
 # --- item 11(b): the admin with a row whose key is gone ---
