@@ -253,12 +253,14 @@ def _is_duration(value: Any, *, optional: bool) -> bool:
 
 
 def _check_keys(encryption_keys: Any, hash_key: Any, hash_fallbacks: Any) -> list[CheckMessage]:
-    from .crypto import decode_key
+    from .crypto import FROM_SECRET_KEY, decode_key
 
     errors: list[CheckMessage] = []
     if encryption_keys is not None:
         valid = isinstance(encryption_keys, list | tuple) and bool(encryption_keys)
-        for key in encryption_keys if valid else ():
+        for index, key in enumerate(encryption_keys if valid else ()):
+            if key == FROM_SECRET_KEY and index > 0:
+                continue  # the derived keys, still decrypting while moving to explicit keys
             try:
                 decode_key(key if isinstance(key, str) else "")
             except ConfigurationError:
@@ -267,7 +269,8 @@ def _check_keys(encryption_keys: Any, hash_key: Any, hash_fallbacks: Any) -> lis
             errors.append(
                 Error(
                     f"{_name('ENCRYPTION_KEYS')} must be a non-empty list of url-safe base64 "
-                    "32-byte keys.",
+                    f'32-byte keys (after the first, "{FROM_SECRET_KEY}" stands for the keys '
+                    "derived from SECRET_KEY).",
                     hint="Generate one with django_portone_cert.crypto.generate_key().",
                     id="portone_cert.E015",
                 )
@@ -295,12 +298,16 @@ def _check_keys(encryption_keys: Any, hash_key: Any, hash_fallbacks: Any) -> lis
     if hash_fallbacks is not None and (
         not hash_key
         or not isinstance(hash_fallbacks, list | tuple)
-        or not all(isinstance(key, str) and len(key) >= 32 for key in hash_fallbacks)
+        or not all(
+            isinstance(key, str) and (len(key) >= 32 or key == FROM_SECRET_KEY)
+            for key in hash_fallbacks
+        )
     ):
         errors.append(
             Error(
                 f"{_name('HASH_KEY_FALLBACKS')} must be a list of former HASH_KEYs (strings of "
-                f"at least 32 characters), used only with {_name('HASH_KEY')}.",
+                f'at least 32 characters, or "{FROM_SECRET_KEY}" for the keys derived from '
+                f"SECRET_KEY), used only with {_name('HASH_KEY')}.",
                 hint="Put the old HASH_KEY here when you set a new one; remove it once "
                 "portone_cert_rotate_keys has run (and tombstones under it have expired).",
                 id="portone_cert.E023",

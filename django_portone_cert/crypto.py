@@ -39,6 +39,9 @@ PREFIX = "pcx1"
 #: Bound to the column and to the row's owner.
 PREFIX_BOUND = "pcx2"
 NONCE_BYTES = 12
+#: In ``ENCRYPTION_KEYS`` (not first) or ``HASH_KEY_FALLBACKS``: the keys derived from
+#: ``SECRET_KEY`` and ``SECRET_KEY_FALLBACKS``, to move from derived to explicit keys.
+FROM_SECRET_KEY = "SECRET_KEY"  # noqa: S105 (a marker, not a key)
 
 UNREADABLE = (
     "A stored value cannot be decrypted with the configured keys, or it was moved from "
@@ -94,19 +97,26 @@ def keys_configured() -> bool:
 
 def encryption_keys() -> list[bytes]:
     """The key that encrypts first, then every key that still decrypts."""
+    derived = [_derive("encryption", secret) for secret in _secret_keys()]
     configured = get("ENCRYPTION_KEYS")
-    if configured:
-        return _unique([decode_key(value) for value in configured])
-    return _unique([_derive("encryption", secret) for secret in _secret_keys()])
+    if not configured:
+        return _unique(derived)
+    keys: list[bytes] = []
+    for value in configured:
+        keys += derived if value == FROM_SECRET_KEY else [decode_key(value)]
+    return _unique(keys)
 
 
 def hash_keys() -> list[bytes]:
     """The current hash key first, then the fallbacks that still match."""
+    derived = [_derive("hash", secret) for secret in _secret_keys()]
     configured = get("HASH_KEY")
-    if configured:
-        fallbacks = get("HASH_KEY_FALLBACKS") or []
-        return _unique([str(key).encode() for key in (configured, *fallbacks)])
-    return _unique([_derive("hash", secret) for secret in _secret_keys()])
+    if not configured:
+        return _unique(derived)
+    keys = [str(configured).encode()]
+    for value in get("HASH_KEY_FALLBACKS") or []:
+        keys += derived if value == FROM_SECRET_KEY else [str(value).encode()]
+    return _unique(keys)
 
 
 def hash_key() -> bytes:

@@ -161,6 +161,33 @@ def test_hash_key_fallbacks(make_user: Any, portone: FakePortOne, settings: Any)
     assert response.status_code == 409 and response.json()["code"] == "identity_in_use"
 
 
+def test_moving_from_derived_to_explicit_keys(
+    derived: None, make_user: Any, portone: FakePortOne, settings: Any
+) -> None:
+    first = make_user()
+    assert verify(client_for(first), portone).status_code == 201
+    configure(
+        settings,
+        ENCRYPTION_KEYS=[KEY_A, crypto.FROM_SECRET_KEY],
+        HASH_KEY=HASH_A,
+        HASH_KEY_FALLBACKS=[crypto.FROM_SECRET_KEY],
+    )
+    assert check_settings() == [] and check_key_source() == []
+    ci = portone.person_ci(**PERSON)
+    assert VerifiedIdentity.objects.get().ci == ci
+    response = verify(client_for(make_user()), portone)
+    assert response.status_code == 409 and response.json()["code"] == "identity_in_use"
+    rekey()
+    configure(settings, ENCRYPTION_KEYS=[KEY_A], HASH_KEY_FALLBACKS=None)
+    assert check_stored_keys(databases=["default"]) == []
+    assert VerifiedIdentity.objects.get().ci_hash == crypto.keyed_hash(ci)
+    response = verify(client_for(make_user()), portone)
+    assert response.status_code == 409 and response.json()["code"] == "identity_in_use"
+    # The marker may not come first: it never encrypts.
+    configure(settings, ENCRYPTION_KEYS=[crypto.FROM_SECRET_KEY, KEY_A])
+    assert [m.id for m in check_settings()] == ["portone_cert.E015"]
+
+
 def test_rotate_command_rekeys_hashes_and_is_idempotent(
     derived: None, make_user: Any, portone: FakePortOne, settings: Any
 ) -> None:
