@@ -65,7 +65,9 @@ class EncryptedTextField(models.TextField):  # type: ignore[type-arg]
     ``portone_cert_rotate_keys``).
 
     ``owner`` is not part of the migration state: a historical model in a
-    migration binds to the column only, and the rotate command binds it later.
+    migration writes values bound to the column only (the rotate command binds
+    them later) and cannot read values bound to an owner. ``values("ci")`` gives
+    :class:`Sealed` values: read the attribute of an instance.
     """
 
     descriptor_class = EncryptedAttribute
@@ -112,7 +114,9 @@ class EncryptedTextField(models.TextField):  # type: ignore[type-arg]
     def pre_save(self, model_instance: Any, add: bool) -> Any:
         # Read the stored state without decrypting: an unread value is written back as it is,
         # and so is one already in the encrypted form (no CI, DI, phone or result has a "$").
-        value = model_instance.__dict__.get(self.attname)
+        if self.attname not in model_instance.__dict__:
+            model_instance.refresh_from_db(fields=[self.attname])  # deferred: load, not decrypt
+        value = model_instance.__dict__[self.attname]
         if isinstance(value, Sealed) or not value or crypto.is_encrypted(str(value)):
             return value
         return self.seal(model_instance, value)
