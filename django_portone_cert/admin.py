@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, cast
 
 from django.contrib import admin, messages
@@ -14,6 +15,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from .crypto import DecryptionError
 from .masking import mask_ci, mask_name, mask_phone
 from .models import CertificationAttempt, VerifiedIdentity
 
@@ -35,6 +37,15 @@ class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def get_search_fields(self, request: HttpRequest) -> tuple[str, ...]:
         return user_search_fields()
+
+
+def _masked(obj: VerifiedIdentity, name: str, mask: Callable[[str], str]) -> str:
+    """The masked value, or a marker when its key is gone (the page still opens)."""
+    try:
+        value = getattr(obj, name)
+    except DecryptionError:
+        return str(_("cannot be decrypted"))
+    return mask(value)
 
 
 @admin.register(VerifiedIdentity)
@@ -83,11 +94,11 @@ class VerifiedIdentityAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("CI"))
     def masked_ci(self, obj: VerifiedIdentity) -> str:
-        return mask_ci(obj.ci)
+        return _masked(obj, "ci", mask_ci)
 
     @admin.display(description=_("phone"))
     def masked_phone(self, obj: VerifiedIdentity) -> str:
-        return mask_phone(obj.phone)
+        return _masked(obj, "phone", mask_phone)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[VerifiedIdentity]:
         same_person = (

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from django.apps import AppConfig
 from django.conf import settings
-from django.core.checks import CheckMessage, Error, Warning, register
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
 from .ages import RULES
 from .conf import DEFAULT_API_BASE_URL, DEFAULT_V2_API_BASE_URL, DEFAULTS, SETTING_NAME
@@ -224,7 +224,9 @@ def check_settings(
             )
         )
 
-    errors.extend(_check_keys(value("ENCRYPTION_KEYS"), value("HASH_KEY")))
+    errors.extend(
+        _check_keys(value("ENCRYPTION_KEYS"), value("HASH_KEY"), value("HASH_KEY_FALLBACKS"))
+    )
 
     session_engine = getattr(settings, "SESSION_ENGINE", "")
     if value("ANONYMOUS_VERIFICATION") is True and session_engine.endswith("signed_cookies"):
@@ -272,13 +274,15 @@ def _is_duration(value: Any, *, optional: bool) -> bool:
     return _positive_number(value)
 
 
-def _check_keys(encryption_keys: Any, hash_key: Any) -> list[CheckMessage]:
-    from .crypto import decode_key
+def _check_keys(encryption_keys: Any, hash_key: Any, hash_fallbacks: Any) -> list[CheckMessage]:
+    from .crypto import FROM_SECRET_KEY, decode_key
 
     errors: list[CheckMessage] = []
     if encryption_keys is not None:
         valid = isinstance(encryption_keys, list | tuple) and bool(encryption_keys)
-        for key in encryption_keys if valid else ():
+        for index, key in enumerate(encryption_keys if valid else ()):
+            if key == FROM_SECRET_KEY and index > 0:
+                continue  # the derived keys, still decrypting while moving to explicit keys
             try:
                 decode_key(key if isinstance(key, str) else "")
             except ConfigurationError:
@@ -287,7 +291,8 @@ def _check_keys(encryption_keys: Any, hash_key: Any) -> list[CheckMessage]:
             errors.append(
                 Error(
                     f"{_name('ENCRYPTION_KEYS')} must be a non-empty list of url-safe base64 "
-                    "32-byte keys.",
+                    f'32-byte keys (after the first, "{FROM_SECRET_KEY}" stands for the keys '
+                    "derived from SECRET_KEY).",
                     hint="Generate one with django_portone_cert.crypto.generate_key().",
                     id="portone_cert.E015",
                 )
@@ -300,23 +305,137 @@ def _check_keys(encryption_keys: Any, hash_key: Any) -> list[CheckMessage]:
                 id="portone_cert.E016",
             )
         )
+    if bool(encryption_keys) != bool(hash_key):
+        present, missing = (
+            ("ENCRYPTION_KEYS", "HASH_KEY") if encryption_keys else ("HASH_KEY", "ENCRYPTION_KEYS")
+        )
+        errors.append(
+            Error(
+                f"{_name(present)} is set but {_name(missing)} is not: the missing one would "
+                "be derived from SECRET_KEY, and rotating SECRET_KEY would then change it.",
+                hint="Set both from your secret store, or neither.",
+                id="portone_cert.E022",
+            )
+        )
+    if hash_fallbacks is not None and (
+        not hash_key
+        or not isinstance(hash_fallbacks, list | tuple)
+        or not all(
+            isinstance(key, str) and (len(key) >= 32 or key == FROM_SECRET_KEY)
+            for key in hash_fallbacks
+        )
+    ):
+        errors.append(
+            Error(
+                f"{_name('HASH_KEY_FALLBACKS')} must be a list of former HASH_KEYs (strings of "
+                f'at least 32 characters, or "{FROM_SECRET_KEY}" for the keys derived from '
+                f"SECRET_KEY), used only with {_name('HASH_KEY')}.",
+                hint="Put the old HASH_KEY here when you set a new one; remove it once "
+                "portone_cert_rotate_keys has run (and tombstones under it have expired).",
+                id="portone_cert.E023",
+            )
+        )
     return errors
+
+
+def _derived_keys_warning(message_id: str) -> Warning:
+    return Warning(
+        f"{_name('ENCRYPTION_KEYS')} and {_name('HASH_KEY')} are not set: CI is encrypted and "
+        "hashed with keys derived from SECRET_KEY. Rotate SECRET_KEY only with the old one in "
+        "SECRET_KEY_FALLBACKS until portone_cert_rotate_keys has run, or stored CIs become "
+        "unreadable and people can sign up again.",
+        hint="Set both from your secret store; see the README's Personal data section.",
+        id=message_id,
+    )
+
+
+@register()
+def check_key_source(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """Keys derived from SECRET_KEY in production (DEBUG off)."""
+    from .crypto import keys_configured
+
+    config = getattr(settings, SETTING_NAME, None)
+    if settings.DEBUG or not isinstance(config, dict | None) or keys_configured():
+        return []
+    if config and (config.get("ENCRYPTION_KEYS") or config.get("HASH_KEY")):
+        return []  # one of them set: E022 says it
+    return [_derived_keys_warning("portone_cert.W006")]
 
 
 @register(deploy=True)
 def check_deploy(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
 ) -> list[CheckMessage]:
+    """Keys derived from SECRET_KEY (with DEBUG off, the plain check says it: W006 or E022)."""
+    if not settings.DEBUG:
+        return []
     from .crypto import keys_configured
 
     if keys_configured():
         return []
+    return [_derived_keys_warning("portone_cert.W004")]
+
+
+@register(Tags.database)
+def check_stored_keys(
+    app_configs: Sequence[AppConfig] | None = None,
+    databases: Sequence[str] | None = None,
+    **kwargs: Any,
+) -> list[CheckMessage]:
+    """Identities encrypted under a key that is no longer configured (``migrate`` runs this).
+
+    Their CI cannot be read, and (keys derived from SECRET_KEY) their hash cannot be
+    matched, so the same person could verify a second account.
+    """
+    from django.db import DatabaseError, router
+    from django.db.models import CharField, Q
+    from django.db.models.functions import Substr
+
+    from .crypto import encryption_keys, is_encrypted, key_id
+    from .models import VerifiedIdentity
+
+    try:
+        known = {key_id(key) for key in encryption_keys()}
+    except ConfigurationError:
+        return []  # E015 says it
+    columns = ("ci", "di", "phone")
+    unknown = 0
+    for alias in databases or ():
+        if not router.allow_migrate_model(alias, VerifiedIdentity):
+            continue
+        # The stored form starts "pcx2$<key id>$": read only those heads, never a value.
+        rows = VerifiedIdentity.objects.using(alias).annotate(
+            **{f"head_{c}": Substr(c, 1, 13, output_field=CharField()) for c in columns}
+        )
+        stale = Q()
+        try:
+            for column in columns:
+                heads = (
+                    rows.filter(**{f"head_{column}__startswith": "pcx"})
+                    .order_by()
+                    .values_list(f"head_{column}", flat=True)
+                    .distinct()
+                )
+                gone = [h for h in heads if is_encrypted(h) and h[5:13] not in known]
+                if gone:
+                    stale |= Q(**{f"head_{column}__in": gone})
+            if stale:
+                unknown += rows.filter(stale).count()
+        except DatabaseError:
+            continue  # not migrated yet
+    if not unknown:
+        return []
     return [
-        Warning(
-            f"{_name('ENCRYPTION_KEYS')} and {_name('HASH_KEY')} are not both set: CI is "
-            "encrypted with keys derived from SECRET_KEY, so rotating SECRET_KEY would make "
-            "stored CIs unreadable and their hashes change.",
-            hint="Set both from your secret store; see the README's Personal data section.",
-            id="portone_cert.W004",
+        Error(
+            f"{unknown} verified identities hold values encrypted under a key that is no "
+            "longer configured: they cannot be read and, with keys derived "
+            "from SECRET_KEY, the person they belong to is not recognised (a second account "
+            "would be accepted).",
+            hint="Put the old key back (the old SECRET_KEY in SECRET_KEY_FALLBACKS, or in "
+            "ENCRYPTION_KEYS with its HASH_KEY in HASH_KEY_FALLBACKS), run "
+            "manage.py portone_cert_rotate_keys, then remove it.",
+            id="portone_cert.E024",
         )
     ]

@@ -53,6 +53,8 @@ DEFAULTS: dict[str, Any] = {
     "STORE_DI": False,
     "ENCRYPTION_KEYS": None,
     "HASH_KEY": None,
+    # Older HASH_KEYs that still match until portone_cert_rotate_keys has re-keyed the rows.
+    "HASH_KEY_FALLBACKS": None,
     "ANONYMOUS_VERIFICATION": False,
     "CLAIM_TTL": timedelta(minutes=30),
     "FAILED_ATTEMPT_RETENTION": timedelta(days=30),

@@ -1,15 +1,21 @@
 """CI (and DI, phone) encryption at rest, and the keyed hash that finds a person without decrypting.
 
-- Cipher: AES-256-GCM (authenticated) from ``cryptography``; the field's name is bound in
-  as associated data, so a value cannot be moved to another column.
+- Cipher: AES-256-GCM (authenticated) from ``cryptography``. The associated data binds a value
+  to its column and to its row's owner (``owner``: the identity's user id, the attempt's
+  ``merchant_uid``), so a ciphertext copied to another row or column does not decrypt.
 - Keys: ``ENCRYPTION_KEYS``, a list of url-safe base64 32-byte keys. The first encrypts,
   all decrypt, so a new key goes first and old ones stay until
   ``manage.py portone_cert_rotate_keys`` has re-encrypted everything.
 - Hash: HMAC-SHA256 with ``HASH_KEY``: equal inputs give equal hashes, for uniqueness
-  and lookups, and the hash cannot be reversed without the key.
-- Without configured keys, both derive from ``SECRET_KEY`` (``check --deploy`` warns).
+  and lookups, and the hash cannot be reversed without the key. ``HASH_KEY_FALLBACKS``
+  still match (:func:`keyed_hashes`) until the rotate command has re-keyed the rows.
+- Without configured keys, both derive from ``SECRET_KEY``; every entry of
+  ``SECRET_KEY_FALLBACKS`` derives fallback keys, so rotating ``SECRET_KEY`` the Django way
+  keeps stored values readable and people recognised.
 
-Stored form: ``pcx1$<key id>$<base64(nonce + ciphertext)>``.
+Stored forms: ``pcx2$<key id>$<base64(nonce + ciphertext)>`` (bound to column and owner);
+``pcx1$…`` (bound to the column only: written before owners were bound, or by a historical
+model in a migration) is still read, and rewritten by the rotate command.
 """
 
 from __future__ import annotations
@@ -28,8 +34,21 @@ from django.conf import settings
 from .conf import get
 from .exceptions import ConfigurationError
 
+#: Bound to the column only (read for old values; written only without an owner).
 PREFIX = "pcx1"
+#: Bound to the column and to the row's owner.
+PREFIX_BOUND = "pcx2"
 NONCE_BYTES = 12
+#: In ``ENCRYPTION_KEYS`` (not first) or ``HASH_KEY_FALLBACKS``: the keys derived from
+#: ``SECRET_KEY`` and ``SECRET_KEY_FALLBACKS``, to move from derived to explicit keys.
+FROM_SECRET_KEY = "SECRET_KEY"  # noqa: S105 (a marker, not a key)
+
+UNREADABLE = (
+    "A stored value cannot be decrypted with the configured keys, or it was moved from "
+    "another row or column. Keep the key that encrypted it (the old SECRET_KEY in "
+    'SECRET_KEY_FALLBACKS, or the old key in settings.PORTONE_CERT["ENCRYPTION_KEYS"]) '
+    "until manage.py portone_cert_rotate_keys has run."
+)
 
 
 class DecryptionError(ConfigurationError):
@@ -41,9 +60,20 @@ def generate_key() -> str:
     return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
 
 
-def _derive(purpose: str) -> bytes:
-    secret = str(settings.SECRET_KEY).encode()
-    return hmac.new(secret, f"django-portone-cert:{purpose}".encode(), hashlib.sha256).digest()
+def _unique(values: list[bytes]) -> list[bytes]:
+    return list(dict.fromkeys(values))
+
+
+def _secret_keys() -> list[str]:
+    """``SECRET_KEY`` then each of ``SECRET_KEY_FALLBACKS``, as Django signs with them."""
+    fallbacks = getattr(settings, "SECRET_KEY_FALLBACKS", None) or []
+    return [str(settings.SECRET_KEY), *(str(key) for key in fallbacks)]
+
+
+def _derive(purpose: str, secret: str) -> bytes:
+    return hmac.new(
+        secret.encode(), f"django-portone-cert:{purpose}".encode(), hashlib.sha256
+    ).digest()
 
 
 def decode_key(value: str) -> bytes:
@@ -66,15 +96,31 @@ def keys_configured() -> bool:
 
 
 def encryption_keys() -> list[bytes]:
+    """The key that encrypts first, then every key that still decrypts."""
+    derived = [_derive("encryption", secret) for secret in _secret_keys()]
     configured = get("ENCRYPTION_KEYS")
-    if configured:
-        return [decode_key(value) for value in configured]
-    return [_derive("encryption")]
+    if not configured:
+        return _unique(derived)
+    keys: list[bytes] = []
+    for value in configured:
+        keys += derived if value == FROM_SECRET_KEY else [decode_key(value)]
+    return _unique(keys)
+
+
+def hash_keys() -> list[bytes]:
+    """The current hash key first, then the fallbacks that still match."""
+    derived = [_derive("hash", secret) for secret in _secret_keys()]
+    configured = get("HASH_KEY")
+    if not configured:
+        return _unique(derived)
+    keys = [str(configured).encode()]
+    for value in get("HASH_KEY_FALLBACKS") or []:
+        keys += derived if value == FROM_SECRET_KEY else [str(value).encode()]
+    return _unique(keys)
 
 
 def hash_key() -> bytes:
-    configured = get("HASH_KEY")
-    return str(configured).encode() if configured else _derive("hash")
+    return hash_keys()[0]
 
 
 def key_id(key: bytes) -> str:
@@ -82,43 +128,66 @@ def key_id(key: bytes) -> str:
 
 
 def is_encrypted(value: str) -> bool:
-    return value.startswith(PREFIX + "$")
+    return value.startswith((PREFIX + "$", PREFIX_BOUND + "$"))
 
 
-def encrypt(plaintext: str, *, context: str) -> str:
+def _associated_data(prefix: str, context: str, owner: str | None) -> bytes:
+    if prefix == PREFIX:
+        return context.encode()
+    # The format is part of it, so a bound value cannot be relabelled as a column-only one.
+    return f"{PREFIX_BOUND}\0{context}\0{owner}".encode()
+
+
+def encrypt(plaintext: str, *, context: str, owner: str | None = None) -> str:
+    """``plaintext`` under the first key, bound to ``context`` and (if given) ``owner``."""
+    prefix = PREFIX if owner is None else PREFIX_BOUND
     key = encryption_keys()[0]
     nonce = os.urandom(NONCE_BYTES)
-    sealed = AESGCM(key).encrypt(nonce, plaintext.encode(), context.encode())
-    return f"{PREFIX}${key_id(key)}${base64.urlsafe_b64encode(nonce + sealed).decode()}"
+    sealed = AESGCM(key).encrypt(
+        nonce, plaintext.encode(), _associated_data(prefix, context, owner)
+    )
+    return f"{prefix}${key_id(key)}${base64.urlsafe_b64encode(nonce + sealed).decode()}"
 
 
-def decrypt(token: str, *, context: str) -> str:
+def decrypt(token: str, *, context: str, owner: str | None = None) -> str:
     try:
-        _, kid, payload = token.split("$", 2)
+        prefix, kid, payload = token.split("$", 2)
         raw = base64.urlsafe_b64decode(payload.encode())
     except (ValueError, binascii.Error) as err:
         raise DecryptionError("A stored value is not in the encrypted format.") from err
+    if prefix not in (PREFIX, PREFIX_BOUND) or (prefix == PREFIX_BOUND and owner is None):
+        raise DecryptionError("A stored value is not in the encrypted format.")
+    associated = _associated_data(prefix, context, owner)
     keys = encryption_keys()
     # The key with the recorded id first; then the others, in case of an id collision.
     for key in sorted(keys, key=lambda k: key_id(k) != kid):
         try:
-            plain = AESGCM(key).decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], context.encode())
+            plain = AESGCM(key).decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], associated)
         except InvalidTag:
             continue
         return plain.decode()
-    raise DecryptionError(
-        "A stored value cannot be decrypted: keep the key that encrypted it in "
-        'settings.PORTONE_CERT["ENCRYPTION_KEYS"] until portone_cert_rotate_keys has run.'
-    )
+    raise DecryptionError(UNREADABLE)
 
 
-def needs_rotation(token: str) -> bool:
-    """True for plaintext and for values encrypted with an older key."""
+def needs_rotation(token: str, *, bound: bool = True) -> bool:
+    """True for plaintext, values under an older key, and (``bound``) column-only values."""
     if not is_encrypted(token):
         return True
-    return token.split("$", 2)[1] != key_id(encryption_keys()[0])
+    prefix, kid = token.split("$", 2)[:2]
+    if bound and prefix != PREFIX_BOUND:
+        return True
+    return kid != key_id(encryption_keys()[0])
 
 
 def keyed_hash(value: str) -> str:
     """HMAC-SHA256 of ``value`` under ``HASH_KEY``, as 64 hex characters."""
     return hmac.new(hash_key(), value.encode(), hashlib.sha256).hexdigest()
+
+
+def keyed_hashes(value: str) -> list[str]:
+    """``value``'s keyed hash under the current key first, then under each fallback.
+
+    Match stored hashes against all of them: a row keeps the hash it was written
+    with until ``portone_cert_rotate_keys`` re-keys it.
+    """
+    return [hmac.new(key, value.encode(), hashlib.sha256).hexdigest() for key in hash_keys()]

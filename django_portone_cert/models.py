@@ -9,7 +9,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import ages
+from . import ages, crypto
 from .conf import app_settings
 from .fields import EncryptedTextField
 
@@ -71,7 +71,7 @@ class CertificationAttempt(models.Model):
     expires_at = models.DateTimeField(_("expires at"))
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
     #: A visitor's verified result, encrypted, until the sign-up claims it or it expires.
-    result = EncryptedTextField(_("result"))
+    result = EncryptedTextField(_("result"), owner="merchant_uid")
     claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
 
     class Meta:
@@ -90,6 +90,17 @@ class CertificationAttempt(models.Model):
 
     def is_expired(self, now: datetime | None = None) -> bool:
         return (now or timezone.now()) >= self.expires_at
+
+
+class VerifiedIdentityQuerySet(models.QuerySet["VerifiedIdentity"]):
+    def for_ci(self, ci: str) -> VerifiedIdentityQuerySet:
+        """The identities of the person with this CI, by keyed hash (current and fallback keys).
+
+        ``filter(ci=...)`` cannot work: each CI is encrypted with a random nonce.
+        """
+        if not ci:
+            return self.none()
+        return self.filter(ci_hash__in=crypto.keyed_hashes(ci))
 
 
 class VerifiedIdentity(models.Model):
@@ -119,7 +130,7 @@ class VerifiedIdentity(models.Model):
         default="v1",
         db_index=True,
     )
-    ci = EncryptedTextField(_("CI"))
+    ci = EncryptedTextField(_("CI"), owner="user_id")
     ci_hash = models.CharField(
         _("CI hash"), max_length=64, blank=True, default="", db_index=True, editable=False
     )
@@ -128,14 +139,16 @@ class VerifiedIdentity(models.Model):
     unique_ci_hash = models.CharField(  # noqa: DJ001 (NULL: not one-account-per-person)
         max_length=64, null=True, unique=True, editable=False
     )
-    di = EncryptedTextField(_("DI"))
-    phone = EncryptedTextField(_("phone"))
+    di = EncryptedTextField(_("DI"), owner="user_id")
+    phone = EncryptedTextField(_("phone"), owner="user_id")
     carrier = models.CharField(_("carrier"), max_length=16, blank=True, default="")
     imp_uid = models.CharField(_("imp uid"), max_length=80, unique=True)
     certified_at = models.DateTimeField(_("certified at"))
     verified_at = models.DateTimeField(_("verified at"), db_index=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = VerifiedIdentityQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("verified identity")

@@ -43,6 +43,7 @@ from .exceptions import (
     ServiceUnavailable,
     TestChannel,
 )
+from .fields import seal
 from .models import CertificationAttempt, IdentityTombstone, VerifiedIdentity
 from .portone import Certification, get_client, validate_result_id
 from .signals import identity_verified, verification_failed
@@ -186,7 +187,7 @@ def verify_certification(
         certification = get_client().get_result(imp_uid)
         check_certification(certification, attempt)
         ci_hash = crypto.keyed_hash(certification.ci) if certification.ci else ""
-        check_person(ci_hash, user)
+        check_person(crypto.keyed_hashes(certification.ci) if certification.ci else [], user)
         if attempt.user_id is None:
             outcome: VerifiedIdentity | CertificationAttempt = _hold_for_signup(
                 attempt, certification, request
@@ -247,16 +248,26 @@ def _check_channel(certification: Certification) -> None:
         raise TestChannel()
 
 
-def check_person(ci_hash: str, user: Any) -> None:
-    """The re-sign-up block, by keyed hash (never decrypting).
+def check_person(ci_hashes: str | list[str], user: Any) -> None:
+    """The re-sign-up block, by keyed hash (never decrypting); current key first.
 
     One person, one account (trust rule 6) is left to the database's unique
-    index when the identity is written: it alone is right under concurrency.
+    index when the identity is written: it alone is right under concurrency. The
+    index sees the current hash only, so rows still under a fallback key are
+    looked for here.
     """
-    if ci_hash and app_settings.TOMBSTONE_RETENTION is not None:
-        blocked = IdentityTombstone.objects.filter(ci_hash=ci_hash, expires_at__gt=timezone.now())
+    hashes = [h for h in ([ci_hashes] if isinstance(ci_hashes, str) else ci_hashes) if h]
+    if hashes and app_settings.TOMBSTONE_RETENTION is not None:
+        blocked = IdentityTombstone.objects.filter(
+            ci_hash__in=hashes, expires_at__gt=timezone.now()
+        )
         if blocked.exists():
             raise ReregistrationBlocked()
+    user_pk = getattr(user, "pk", None)  # a visitor is refused at the sign-up's claim
+    if len(hashes) > 1 and user_pk is not None and app_settings.ONE_ACCOUNT_PER_PERSON:
+        holders = VerifiedIdentity.objects.filter(unique_ci_hash__in=hashes[1:])
+        if holders.exclude(user_id=user_pk).exists():
+            raise IdentityInUse()
 
 
 @sensitive_variables()
@@ -292,7 +303,8 @@ def _same_person(identity: VerifiedIdentity, certification: Certification, ci_ha
     replace a person.
     """
     if identity.ci_hash and ci_hash:
-        return identity.ci_hash == ci_hash
+        # Any of the person's hashes: the row may still be under a fallback key.
+        return identity.ci_hash in crypto.keyed_hashes(certification.ci or "")
     if not identity.ci_hash and not ci_hash and not identity.name:
         return True
     return identity.name == certification.name and identity.birth_date == certification.birth_date
@@ -434,7 +446,10 @@ def _hold_for_signup(
         with _database_guard(), transaction.atomic():
             # Sealed here, so no ORM frame ever holds the result in the clear.
             _consume(
-                attempt, certification.imp_uid, now, result=_seal_result(_serialise(certification))
+                attempt,
+                certification.imp_uid,
+                now,
+                result=seal(attempt, "result", _serialise(certification)),
             )
     except IntegrityError as err:
         raise CertificationUsed() from err
@@ -448,12 +463,6 @@ def _hold_for_signup(
     session[SESSION_KEY] = attempt.merchant_uid
     session[BOUND_SESSION_KEY] = new_key
     return attempt
-
-
-@sensitive_variables()
-def _seal_result(text: str) -> str:
-    field = CertificationAttempt._meta.get_field("result")
-    return crypto.encrypt(text, context=field.context)
 
 
 @dataclass(frozen=True)
@@ -532,7 +541,8 @@ def pending_verification(request: HttpRequest) -> PendingVerification | None:
         gender=certification.gender or "",
         provider=certification.provider,
         verified_at=attempt.completed_at or timezone.now(),
-        has_account=bool(ci_hash) and VerifiedIdentity.objects.filter(ci_hash=ci_hash).exists(),
+        has_account=bool(ci_hash)
+        and VerifiedIdentity.objects.for_ci(certification.ci or "").exists(),
     )
 
 
@@ -548,7 +558,7 @@ def claim_verification(request: HttpRequest, user: Any) -> VerifiedIdentity:
         raise NoPendingVerification()
     certification = _deserialise(attempt.result)
     ci_hash = crypto.keyed_hash(certification.ci) if certification.ci else ""
-    check_person(ci_hash, user)
+    check_person(crypto.keyed_hashes(certification.ci) if certification.ci else [], user)
     now = timezone.now()
     try:
         with _database_guard(), transaction.atomic():

@@ -18,7 +18,7 @@ from django_portone_cert import __version__  # noqa: E402
 
 project = "django-portone-cert"
 author = "django-portone-cert contributors"
-copyright = "django-portone-cert contributors"  # noqa: A001
+copyright = "django-portone-cert contributors"
 release = version = __version__
 
 extensions = ["myst_parser", "sphinx.ext.autodoc", "sphinx.ext.intersphinx"]

@@ -1,7 +1,7 @@
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
-from django.db import transaction
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import IntegrityError, connections, router, transaction
 
 from django_portone_cert import crypto
 from django_portone_cert.models import CertificationAttempt, VerifiedIdentity
@@ -14,37 +14,95 @@ ENCRYPTED = {
 
 class Command(BaseCommand):
     help = (
-        "Re-encrypt stored personal data with the first key of ENCRYPTION_KEYS (and encrypt "
-        "any plaintext left from before encryption). Run it after putting a new key first; "
-        "then the old keys can be removed."
+        "Re-key stored personal data: re-encrypt it under the first encryption key, bound to "
+        "its row (encrypting any plaintext left from before encryption), and recompute the "
+        "keyed CI hashes under the current hash key. Run it after putting a new key first "
+        "(ENCRYPTION_KEYS / HASH_KEY with HASH_KEY_FALLBACKS, or a new SECRET_KEY with the old "
+        "one in SECRET_KEY_FALLBACKS); then the old keys can be removed. Running it again "
+        "rewrites nothing."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--batch-size", type=int, default=500)
 
     def handle(self, *args: Any, batch_size: int = 500, **options: Any) -> None:
+        unreadable: list[str] = []
+        conflicts: list[str] = []
         for model, fields in ENCRYPTED.items():
-            total = 0
-            # Read the raw stored values: only rows not under the newest key are rewritten.
+            rekey_hash = model is VerifiedIdentity
+            # Read the raw stored values: a row whose values are all current is skipped,
+            # unless its CI hash may need re-keying (which takes decrypting the CI).
             stale = [
                 pk
                 for pk, *values in _raw(model, fields, batch_size)
-                if any(v and crypto.needs_rotation(v) for v in values)
+                if any(v and crypto.needs_rotation(v) for v in values) or (rekey_hash and values[0])
             ]
+            total = 0
             for start in range(0, len(stale), batch_size):
                 with transaction.atomic():
-                    for obj in model._default_manager.select_for_update().filter(
+                    rows = model._default_manager.select_for_update().filter(
                         pk__in=stale[start : start + batch_size]
-                    ):
-                        obj.save(update_fields=list(fields))
-                        total += 1
-            self.stdout.write(f"{model._meta.label}: re-encrypted {total} rows.")
+                    )
+                    for obj in rows:
+                        outcome = _rekey(obj, fields, rekey_hash=rekey_hash)
+                        label = f"{model._meta.label} #{obj.pk}"
+                        if outcome == "unreadable":
+                            unreadable.append(label)
+                        elif outcome == "conflict":
+                            conflicts.append(label)
+                        elif outcome == "rewritten":
+                            total += 1
+            self.stdout.write(f"{model._meta.label}: re-keyed {total} rows.")
+        problems = []
+        if unreadable:
+            problems.append(
+                f"{len(unreadable)} rows cannot be decrypted with the configured keys "
+                f"({', '.join(unreadable)}): put the key that encrypted them back (the old "
+                "SECRET_KEY in SECRET_KEY_FALLBACKS, or the old key in ENCRYPTION_KEYS) and "
+                "run this command again."
+            )
+        if conflicts:
+            problems.append(
+                f"{len(conflicts)} identities belong to a person who has another account under "
+                f"the current hash key ({', '.join(conflicts)}): they keep their old hash; "
+                "resolve them by hand (never merge accounts automatically) and keep the old "
+                "hash key as a fallback until then."
+            )
+        if problems:
+            raise CommandError(" ".join(problems))
+
+
+def _rekey(obj: Any, fields: tuple[str, ...], *, rekey_hash: bool) -> str:
+    """Rewrite one row if anything in it is not under the current keys."""
+    stored = {name: obj.__dict__.get(name) for name in fields}
+    try:
+        plain = {name: getattr(obj, name) for name in fields}  # decrypts
+    except crypto.DecryptionError:
+        return "unreadable"
+    update = [
+        name
+        for name in fields
+        if stored[name] and crypto.needs_rotation(getattr(stored[name], "token", stored[name]))
+    ]
+    if rekey_hash and plain["ci"]:
+        current = crypto.keyed_hash(plain["ci"])
+        if obj.ci_hash != current:
+            obj.ci_hash = current
+            if obj.unique_ci_hash is not None:
+                obj.unique_ci_hash = current
+            update += ["ci_hash", "unique_ci_hash"]
+    if not update:
+        return "current"
+    try:
+        with transaction.atomic():
+            obj.save(update_fields=update)
+    except IntegrityError:
+        return "conflict"
+    return "rewritten"
 
 
 def _raw(model: Any, fields: tuple[str, ...], batch_size: int) -> Any:
     """(pk, *stored values) as the database holds them, without decrypting."""
-    from django.db import connections, router
-
     alias = router.db_for_read(model)
     connection = connections[alias]
     table = connection.ops.quote_name(model._meta.db_table)
