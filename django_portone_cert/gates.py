@@ -23,10 +23,20 @@ from . import ages
 from .ages import AgeRule, AgeThreshold
 from .conf import app_settings
 from .models import VerifiedIdentity
+from .testing.sandbox import sandbox_enabled
 
 
 def _now() -> datetime:
     return timezone.now()
+
+
+def counts_as_verified(identity: VerifiedIdentity | None) -> bool:
+    """Whether ``identity`` proves anything: a sandbox one only while sandbox mode is on.
+
+    Outside sandbox mode (``SANDBOX`` off or ``DEBUG`` off) a sandbox identity is
+    treated as no identity at all: its user must verify for real.
+    """
+    return identity is not None and (not identity.is_sandbox or sandbox_enabled())
 
 
 class Outcome(enum.Enum):
@@ -86,7 +96,7 @@ class AgeGate:
     ) -> Outcome:
         if not getattr(user, "is_authenticated", False):
             return Outcome.LOGIN_REQUIRED
-        if identity is None:
+        if identity is None or not counts_as_verified(identity):
             return Outcome.IDENTITY_REQUIRED
         now = now or _now()
         max_verification_age = self.resolved_max_verification_age()

@@ -61,7 +61,7 @@ def get_identity(user: Any) -> VerifiedIdentity | None:
 
 
 #: What the age gates read: nothing encrypted, so a gated request decrypts nothing.
-GATE_FIELDS = ("id", "user_id", "birth_date", "verified_at")
+GATE_FIELDS = ("id", "user_id", "birth_date", "verified_at", "provider")
 
 
 def gate_identity(user: Any) -> VerifiedIdentity | None:
