@@ -12,7 +12,7 @@ from django.test import Client, RequestFactory
 from rest_framework.test import APIClient
 
 from django_portone_cert import services
-from django_portone_cert.checks import check_settings
+from django_portone_cert.checks import check_sandbox_identities, check_settings
 from django_portone_cert.conf import app_settings
 from django_portone_cert.models import VerifiedIdentity
 from django_portone_cert.testing.fake import CacheStore, FakePortOne
@@ -358,6 +358,7 @@ def test_a_sandbox_identity_is_marked_and_stops_counting_when_the_sandbox_is_off
     assert gate.status_code == 302 and gate["Location"].startswith("/portone-cert/verify/")
     page = browser.get(gate["Location"]).content.decode()
     assert "You verified your identity on" not in page
+    assert [m.id for m in check_sandbox_identities(databases=["default"])] == ["portone_cert.W007"]
 
 
 def test_a_visitors_sandbox_result_stays_marked_through_the_sign_up(
@@ -417,6 +418,7 @@ def test_real_results_are_not_marked(api_version: str, user: Any, portone: Any) 
     assert identity.provider == "kcp_v2" and not identity.is_sandbox
     assert api.get("/portone-cert/me/").json()["verified"] is True
     assert logged_in(user).get("/gated/members/").status_code == 200
+    assert check_sandbox_identities(databases=["default"]) == []
 
 
 def test_a_sandbox_identity_verified_again_for_real_becomes_real(
@@ -448,3 +450,4 @@ def test_a_sandbox_identity_verified_again_for_real_becomes_real(
     identity = VerifiedIdentity.objects.get(user=user)
     assert identity.provider == "danal" and not identity.is_sandbox
     assert logged_in(user).get("/gated/members/").status_code == 200
+    assert check_sandbox_identities(databases=["default"]) == []
