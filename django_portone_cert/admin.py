@@ -7,8 +7,9 @@ from typing import Any, cast
 
 from django.contrib import admin, messages
 from django.contrib.admin.models import DELETION, LogEntry
+from django.contrib.admin.utils import get_fields_from_path
 from django.contrib.auth import get_user_model
-from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models import Count, DateField, OuterRef, QuerySet, Subquery
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
@@ -28,7 +29,42 @@ def user_search_fields(prefix: str = "user__") -> tuple[str, ...]:
     return tuple(sorted(f"{prefix}{name}" for name in names if name in existing))
 
 
+#: What Django's list filters put in the query string, after the field's name.
+FILTER_LOOKUPS = ("", "__exact", "__isnull")
+DATE_FILTER_LOOKUPS = ("__gte", "__lt", "__isnull")
+DATE_HIERARCHY_LOOKUPS = ("__year", "__month", "__day")
+
+
 class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    #: Lookups of links the admin makes itself, beside its filters and date hierarchy.
+    link_lookups: tuple[str, ...] = ()
+
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest) -> bool:
+        """Only the filters the page shows, its date hierarchy and its own links.
+
+        Django lets whoever may view the list filter it by any field of the model
+        (``?name__regex=…``, ``?birth_date=…``, ``?session_key__startswith=…``):
+        one guess at a time, a viewer would learn what the list masks.
+        """
+        return lookup in self.shown_lookups(request) and super().lookup_allowed(
+            lookup, value, request
+        )
+
+    def shown_lookups(self, request: HttpRequest) -> set[str]:
+        lookups = set(self.link_lookups)
+        for item in self.get_list_filter(request):
+            if isinstance(item, list | tuple):  # (field, its FieldListFilter class)
+                item = item[0]
+            if isinstance(item, str):
+                field = get_fields_from_path(self.model, item)[-1]
+                suffixes = DATE_FILTER_LOOKUPS if isinstance(field, DateField) else FILTER_LOOKUPS
+                lookups.update(item + suffix for suffix in suffixes)
+            elif isinstance(item, type) and issubclass(item, admin.SimpleListFilter):
+                lookups.add(str(item.parameter_name))
+        if self.date_hierarchy:
+            lookups.update(self.date_hierarchy + suffix for suffix in DATE_HIERARCHY_LOOKUPS)
+        return lookups
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
@@ -62,6 +98,8 @@ class VerifiedIdentityAdmin(ReadOnlyAdmin):
     )
     actions = ["revoke_verification"]
     list_filter = ("provider", "api_version", "verified_at", "gender", "is_foreigner")
+    # The "accounts of this person" link filters by the keyed hash (never the CI).
+    link_lookups = ("ci_hash",)
     date_hierarchy = "verified_at"
     raw_id_fields = ("user",)
     list_select_related = ("user",)
@@ -118,10 +156,6 @@ class VerifiedIdentityAdmin(ReadOnlyAdmin):
             return str(count)
         url = reverse("admin:portone_cert_verifiedidentity_changelist")
         return format_html('<a href="{}?ci_hash={}">{}</a>', url, obj.ci_hash, count)
-
-    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest) -> bool:
-        # The "accounts of this person" link filters by the keyed hash (never the CI).
-        return lookup == "ci_hash" or super().lookup_allowed(lookup, value, request)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Identities go with their user; an admin revokes instead (and it is logged).

@@ -439,3 +439,48 @@ def check_stored_keys(
             id="portone_cert.E024",
         )
     ]
+
+
+@register(Tags.database)
+def check_sandbox_identities(
+    app_configs: Sequence[AppConfig] | None = None,
+    databases: Sequence[str] | None = None,
+    **kwargs: Any,
+) -> list[CheckMessage]:
+    """W007: identities typed into the sandbox, in a database used without it.
+
+    It reads the database, so like Django's own database checks it runs only
+    when asked for databases (``migrate``, ``check --database default``), and a
+    database that cannot answer yet (not migrated, unreachable) is left to them.
+    """
+    from django.db import DatabaseError, router, transaction
+
+    from .models import SANDBOX_PROVIDER, VerifiedIdentity
+    from .testing.sandbox import sandbox_enabled
+
+    if not databases or sandbox_enabled():
+        return []
+    if app_configs is not None and VerifiedIdentity._meta.app_config not in app_configs:
+        return []
+    count = 0
+    for alias in databases:
+        if not router.allow_migrate_model(alias, VerifiedIdentity):
+            continue
+        try:
+            with transaction.atomic(using=alias):
+                identities = VerifiedIdentity.objects.using(alias)
+                count += identities.filter(provider=SANDBOX_PROVIDER).count()
+        except DatabaseError:
+            continue
+    if not count:
+        return []
+    return [
+        Warning(
+            f"{count} verified identities were typed into the sandbox (provider "
+            f'"{SANDBOX_PROVIDER}"), and sandbox mode is off: the gates refuse them and their '
+            "users must verify for real.",
+            hint="Revoke them in the admin (filter by provider) or delete them: "
+            f'VerifiedIdentity.objects.filter(provider="{SANDBOX_PROVIDER}").delete().',
+            id="portone_cert.W007",
+        )
+    ]

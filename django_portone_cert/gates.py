@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -22,11 +22,24 @@ from django.utils import timezone
 from . import ages
 from .ages import AgeRule, AgeThreshold
 from .conf import app_settings
-from .models import VerifiedIdentity
+from .models import SANDBOX_PROVIDER, VerifiedIdentity
+from .testing.sandbox import sandbox_enabled
+
+if TYPE_CHECKING:
+    from .services import PendingVerification
 
 
 def _now() -> datetime:
     return timezone.now()
+
+
+def counts_as_verified(identity: VerifiedIdentity | PendingVerification | None) -> bool:
+    """Whether ``identity`` proves anything: a sandbox one only while sandbox mode is on.
+
+    Outside sandbox mode (``SANDBOX`` off or ``DEBUG`` off) a sandbox identity is
+    treated as no identity at all: its user must verify for real.
+    """
+    return identity is not None and (identity.provider != SANDBOX_PROVIDER or sandbox_enabled())
 
 
 class Outcome(enum.Enum):
@@ -86,7 +99,7 @@ class AgeGate:
     ) -> Outcome:
         if not getattr(user, "is_authenticated", False):
             return Outcome.LOGIN_REQUIRED
-        if identity is None:
+        if identity is None or not counts_as_verified(identity):
             return Outcome.IDENTITY_REQUIRED
         now = now or _now()
         max_verification_age = self.resolved_max_verification_age()

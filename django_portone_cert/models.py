@@ -17,6 +17,11 @@ if TYPE_CHECKING:
     from .ages import AgeRule
 
 
+#: The provider recorded for a result read while ``PORTONE_CERT["SANDBOX"]`` is on.
+#: PortOne never sends it, so a sandbox identity cannot pass for a real one.
+SANDBOX_PROVIDER = "sandbox"
+
+
 def new_merchant_uid() -> str:
     """A server-minted attempt id: letters and digits only, 36 characters.
 
@@ -165,6 +170,11 @@ class VerifiedIdentity(models.Model):
     def age(self, rule: AgeRule | None = None, on: date | None = None) -> int:
         """Age by ``rule`` (default: ``AGE_RULE``) on ``on`` (default: today in Seoul)."""
         return ages.age(self.birth_date, rule or app_settings.AGE_RULE, on)
+
+    @property
+    def is_sandbox(self) -> bool:
+        """Typed into the sandbox, not proved: it counts only while sandbox mode is on."""
+        return self.provider == SANDBOX_PROVIDER
 
     def meets_age(self, min_age: int, rule: AgeRule | None = None, on: date | None = None) -> bool:
         return ages.meets_age(self.birth_date, min_age, rule or app_settings.AGE_RULE, on)

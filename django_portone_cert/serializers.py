@@ -5,6 +5,7 @@ from typing import Any
 from rest_framework import serializers
 
 from .conf import app_settings
+from .gates import counts_as_verified
 from .models import CertificationAttempt, VerifiedIdentity
 from .portone import IMP_UID_PATTERN
 
@@ -68,7 +69,7 @@ class IdentitySerializer(serializers.ModelSerializer[VerifiedIdentity]):
         )
 
     def get_verified(self, identity: VerifiedIdentity) -> bool:
-        return True
+        return counts_as_verified(identity)
 
     def get_age(self, identity: VerifiedIdentity) -> int:
         return identity.age()

@@ -21,6 +21,7 @@ from rest_framework.views import APIView, exception_handler
 from . import openapi, services
 from .conf import app_settings
 from .exceptions import InvalidRequest, NoPendingVerification, PortOneCertError
+from .gates import counts_as_verified
 from .messages import verify_page_messages
 from .models import VerifiedIdentity
 from .openapi import describe
@@ -154,7 +155,7 @@ class CertifyView(PortOneCertAPIView):
             if pending is None:
                 raise NoPendingVerification()
             body = {
-                "verified": True,
+                "verified": counts_as_verified(pending),
                 "name": pending.name,
                 "birth_date": pending.birth_date.isoformat(),
                 "age": pending.age(),
@@ -180,7 +181,8 @@ class MeView(PortOneCertAPIView):
     )
     def get(self, request: Request) -> Response:
         identity = services.get_identity(request.user)
-        if identity is None:
+        if identity is None or not counts_as_verified(identity):
+            # A sandbox identity outside sandbox mode proves nothing, as at the gates.
             return Response({"verified": False})
         return Response(IdentitySerializer(identity).data)
 
@@ -224,11 +226,12 @@ class VerifyPageView(AccessMixin, TemplateView):  # an HTML page: not in the API
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         next_url = safe_next_url(self.request)
+        identity = services.get_identity(self.request.user)
         context.update(
             {
                 "next_url": next_url,
                 "reason": self.request.GET.get("reason", ""),
-                "identity": services.get_identity(self.request.user),
+                "identity": identity if counts_as_verified(identity) else None,
                 "sdk_url": sdk_url(),
                 "config": {
                     "prepareUrl": reverse("portone_cert:prepare"),

@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 
-from django_portone_cert.checks import check_settings
+from django_portone_cert.checks import check_sandbox_identities, check_settings
 
 VALID = {"IMP_KEY": "k", "IMP_SECRET": "s", "IMP_CODE": "imp12345678"}
 
@@ -99,3 +99,90 @@ def test_warning_through_call_command(settings: Any, capsys: Any) -> None:
     settings.PORTONE_CERT = {**VALID, "API_BASE_URL": "http://example.test"}
     call_command("check")
     assert "portone_cert.W001" in capsys.readouterr().err
+
+
+# --- W007: identities typed into the sandbox, in a database used without it ---
+
+
+@pytest.fixture
+def sandbox_identity(user: Any) -> Any:
+    from datetime import date
+
+    from django.utils import timezone
+
+    from django_portone_cert.models import VerifiedIdentity
+
+    now = timezone.now()
+    return VerifiedIdentity.objects.create(
+        user=user,
+        name="홍길동",
+        birth_date=date(1990, 5, 17),
+        provider="sandbox",
+        imp_uid="imp_123456789012",
+        certified_at=now,
+        verified_at=now,
+    )
+
+
+def test_sandbox_identities_warn_outside_sandbox_mode(settings: Any, sandbox_identity: Any) -> None:
+    settings.PORTONE_CERT = VALID
+    # Like Django's own database checks: only when a database is named.
+    assert check_sandbox_identities() == []
+    [message] = check_sandbox_identities(databases=["default"])
+    assert message.id == "portone_cert.W007" and message.hint
+    assert "1 verified identit" in message.msg
+    assert "홍길동" not in f"{message.msg} {message.hint}"
+    # In sandbox mode they are expected; with SANDBOX but not DEBUG they count for nothing.
+    settings.PORTONE_CERT = {**VALID, "SANDBOX": True}
+    settings.DEBUG = True
+    assert check_sandbox_identities(databases=["default"]) == []
+    settings.DEBUG = False
+    assert [m.id for m in check_sandbox_identities(databases=["default"])] == ["portone_cert.W007"]
+
+
+def test_real_identities_do_not_warn(settings: Any, sandbox_identity: Any) -> None:
+    settings.PORTONE_CERT = VALID
+    type(sandbox_identity).objects.update(provider="danal")
+    assert check_sandbox_identities(databases=["default"]) == []
+
+
+def test_sandbox_identities_through_call_command(
+    settings: Any, sandbox_identity: Any, capsys: Any
+) -> None:
+    settings.PORTONE_CERT = VALID
+    call_command("check")
+    assert "W007" not in capsys.readouterr().err
+    call_command("check", databases=["default"])
+    assert "portone_cert.W007" in capsys.readouterr().err
+
+
+def test_sandbox_check_survives_a_missing_table(
+    settings: Any, db: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before ``migrate`` (which runs the database checks itself) the table is not there."""
+    from django.db import connection
+
+    from django_portone_cert.models import VerifiedIdentity
+
+    settings.PORTONE_CERT = VALID
+    with monkeypatch.context() as patched:
+        patched.setattr(VerifiedIdentity._meta, "db_table", "portone_cert_not_migrated_yet")
+        assert check_sandbox_identities(databases=["default"]) == []
+    # The failed query left the connection usable (PostgreSQL aborts the transaction).
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        assert cursor.fetchone() == (1,)
+
+
+def test_sandbox_check_survives_an_unreachable_database(
+    settings: Any, db: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.db import OperationalError, connections
+
+    def refuse() -> None:
+        raise OperationalError("could not connect to server")
+
+    settings.PORTONE_CERT = VALID
+    with monkeypatch.context() as patched:
+        patched.setattr(connections["default"], "ensure_connection", refuse)
+        assert check_sandbox_identities(databases=["default"]) == []

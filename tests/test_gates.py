@@ -38,11 +38,14 @@ def frozen(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("django_portone_cert.gates._now", lambda: NOW)
 
 
-def verify(user: Any, birth_date: date, verified_at: datetime = NOW) -> VerifiedIdentity:
+def verify(
+    user: Any, birth_date: date, verified_at: datetime = NOW, provider: str = "danal"
+) -> VerifiedIdentity:
     return VerifiedIdentity.objects.create(
         user=user,
         name="홍길동",
         birth_date=birth_date,
+        provider=provider,
         imp_uid=f"imp_{user.pk:012d}",
         certified_at=verified_at,
         verified_at=verified_at,
@@ -51,10 +54,12 @@ def verify(user: Any, birth_date: date, verified_at: datetime = NOW) -> Verified
 
 @pytest.fixture
 def client_for(make_user: Any) -> Any:
-    def make(birth_date: date | None, verified_at: datetime = NOW) -> Client:
+    def make(
+        birth_date: date | None, verified_at: datetime = NOW, provider: str = "danal"
+    ) -> Client:
         user = make_user()
         if birth_date is not None:
-            verify(user, birth_date, verified_at)
+            verify(user, birth_date, verified_at, provider)
         client = Client()
         client.force_login(user)
         return client
@@ -139,6 +144,66 @@ def test_old_enough_by_year_age(client_for: Any, shape: str) -> None:
     for birth in (ADULT, YEAR_ONLY):
         response = client_for(birth).get(SHAPES[shape])
         assert response.status_code == 200, (shape, birth)
+
+
+# --- identities typed into the sandbox ---
+
+#: Every gate, age and identity-only, in each shape.
+ALL_GATES = {
+    **SHAPES,
+    "members": "/gated/members/",
+    "async_members": "/gated/async/members/",
+    "cbv_members": "/gated/cbv/members/",
+    "drf_members": "/gated/api/members/",
+}
+
+
+def sandbox_mode(settings: Any, *, sandbox: bool, debug: bool) -> None:
+    settings.DEBUG = debug
+    settings.PORTONE_CERT = {**settings.PORTONE_CERT, "SANDBOX": sandbox}
+
+
+def assert_identity_required(response: Any, shape: str, url: str) -> None:
+    if shape.startswith("drf"):
+        assert response.status_code == 403
+        assert response.json()["code"] == "identity_required"
+    elif shape == "cbv_members":  # raise_exception
+        assert response.status_code == 403
+    else:
+        assert response.status_code == 302
+        assert location(response) == ("/portone-cert/verify/", {"next": [url]})
+
+
+@pytest.mark.parametrize("shape", ALL_GATES)
+def test_a_sandbox_identity_passes_only_in_sandbox_mode(
+    client_for: Any, settings: Any, shape: str
+) -> None:
+    url = ALL_GATES[shape]
+    client = client_for(ADULT, provider="sandbox")
+    sandbox_mode(settings, sandbox=True, debug=True)
+    assert client.get(url).status_code == 200
+    # Sandbox off (a staging database later used with real credentials), or DEBUG off.
+    for sandbox, debug in ((False, True), (False, False), (True, False)):
+        sandbox_mode(settings, sandbox=sandbox, debug=debug)
+        assert_identity_required(client.get(url), shape, url)
+
+
+@pytest.mark.parametrize("shape", ALL_GATES)
+def test_a_real_identity_passes_in_and_out_of_sandbox_mode(
+    client_for: Any, settings: Any, shape: str
+) -> None:
+    client = client_for(ADULT)
+    for sandbox, debug in ((True, True), (False, False), (True, False)):
+        sandbox_mode(settings, sandbox=sandbox, debug=debug)
+        assert client.get(ALL_GATES[shape]).status_code == 200
+
+
+def test_evaluate_a_sandbox_identity(user: Any, settings: Any) -> None:
+    identity = verify(user, ADULT, provider="sandbox")
+    gate = AgeGate.build(19, "year")
+    assert gate.evaluate(user, identity, now=NOW) is Outcome.IDENTITY_REQUIRED
+    sandbox_mode(settings, sandbox=True, debug=True)
+    assert gate.evaluate(user, identity, now=NOW) is Outcome.ALLOWED
 
 
 # --- options ---
@@ -308,17 +373,19 @@ def test_one_query_cbv_and_drf(adult_user: Any, django_assert_num_queries: Any) 
         assert gated_views.AdultView.as_view()(_sync_request(AnonymousUser())).status_code == 302
 
 
+def _async_request(user: Any) -> Any:
+    request = AsyncRequestFactory().get("/gated/async/adult/")
+
+    async def auser() -> Any:
+        return user
+
+    request.auser = auser
+    request.user = user
+    return request
+
+
 def test_one_query_async(adult_user: Any, django_assert_num_queries: Any) -> None:
-    def async_request(user: Any) -> Any:
-        request = AsyncRequestFactory().get("/gated/async/adult/")
-
-        async def auser() -> Any:
-            return user
-
-        request.auser = auser
-        request.user = user
-        return request
-
+    async_request = _async_request
     with django_assert_num_queries(1):
         response = async_to_sync(gated_views.async_adult)(async_request(adult_user))
         assert response.status_code == 200
@@ -328,6 +395,28 @@ def test_one_query_async(adult_user: Any, django_assert_num_queries: Any) -> Non
     with django_assert_num_queries(0):
         response = async_to_sync(gated_views.async_adult)(async_request(AnonymousUser()))
         assert response.status_code == 302
+
+
+def test_one_query_for_a_sandbox_identity(make_user: Any, django_assert_num_queries: Any) -> None:
+    """The gate reads the provider in its one narrow query, and refuses outside the sandbox."""
+    from django.contrib.auth import get_user_model
+
+    user = make_user()
+    verify(user, ADULT, provider="sandbox")
+    fresh = get_user_model().objects.get(pk=user.pk)
+    with django_assert_num_queries(1):
+        assert gated_views.adult(_sync_request(fresh)).status_code == 302
+    fresh = get_user_model().objects.get(pk=user.pk)
+    with django_assert_num_queries(1):
+        assert gated_views.AdultView.as_view()(_sync_request(fresh)).status_code == 302
+    fresh = get_user_model().objects.get(pk=user.pk)
+    request = RequestFactory().get("/gated/api/adult/")
+    force_authenticate(request, fresh)
+    with django_assert_num_queries(1):
+        assert gated_views.AdultAPI.as_view()(request).status_code == 403
+    for view in (gated_views.async_adult, gated_views.AsyncAdultView.as_view()):
+        with django_assert_num_queries(1):
+            assert async_to_sync(view)(_async_request(user)).status_code == 302
 
 
 def test_permission_denied_is_raised_not_rendered(adult_user: Any) -> None:

@@ -7,13 +7,17 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from django.test import Client
+from django.contrib.sessions.backends.db import SessionStore
+from django.test import Client, RequestFactory
 from rest_framework.test import APIClient
 
-from django_portone_cert.checks import check_settings
+from django_portone_cert import services
+from django_portone_cert.checks import check_sandbox_identities, check_settings
+from django_portone_cert.conf import app_settings
 from django_portone_cert.models import VerifiedIdentity
 from django_portone_cert.testing.fake import CacheStore, FakePortOne
 from django_portone_cert.testing.server import FakePortOneServer
+from tests.versions import certify_body
 
 SANDBOX_URLS = [
     "/portone-cert/sandbox/iamport.js",
@@ -284,3 +288,166 @@ def test_v2_redirect_mode(db: None, sandbox_v2: None) -> None:
     query = parse_qs(urlsplit(response["Location"]).query)
     assert query["identityVerificationId"] == ["certV2r"]
     assert "success" not in query and "code" not in query
+
+
+# --- what the sandbox stores is marked, and counts only in sandbox mode ---
+
+
+@pytest.fixture
+def live_sandbox(api_version: str, live_server: Any, settings: Any) -> str:
+    """Sandbox mode with the client reading the site's own sandbox API over loopback HTTP."""
+    settings.DEBUG = True
+    settings.PORTONE_CERT = {
+        **settings.PORTONE_CERT,
+        "SANDBOX": True,
+        "API_BASE_URL": live_server.url + "/portone-cert/sandbox/api",
+    }
+    return api_version
+
+
+def sandbox_verify(client: APIClient, name: str = "정하은", born: str = "1990-05-05") -> Any:
+    """prepare → the tester types a person into the popup → certifications/."""
+    attempt = client.post("/portone-cert/prepare/").json()
+    v2 = app_settings.API_VERSION == "v2"
+    popup = Client().post(
+        "/portone-cert/sandbox/certify/",
+        {
+            "merchant_uid": attempt["merchant_uid"],
+            "name": name,
+            "birth_date": born,
+            "action": "complete",
+            **({"api": "v2"} if v2 else {}),
+        },
+    )
+    result = result_of(popup)
+    result_id = result["identityVerificationId"] if v2 else result["imp_uid"]
+    return client.post(
+        "/portone-cert/certifications/",
+        certify_body(result_id, attempt["merchant_uid"]),
+        format="json",
+    )
+
+
+def sandbox_off(settings: Any) -> None:
+    settings.PORTONE_CERT = {**settings.PORTONE_CERT, "SANDBOX": False}
+
+
+def logged_in(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_a_sandbox_identity_is_marked_and_stops_counting_when_the_sandbox_is_off(
+    live_sandbox: str, user: Any, settings: Any
+) -> None:
+    api = APIClient()
+    api.force_authenticate(user)
+    assert sandbox_verify(api).status_code == 201
+    identity = VerifiedIdentity.objects.get(user=user)
+    assert identity.provider == "sandbox" and identity.is_sandbox
+    browser = logged_in(user)
+    assert browser.get("/gated/adult/").status_code == 200
+    me = api.get("/portone-cert/me/").json()
+    assert me["verified"] is True and me["provider"] == "sandbox"
+
+    # The same database, later, without the sandbox.
+    sandbox_off(settings)
+    assert api.get("/portone-cert/me/").json() == {"verified": False}
+    gate = browser.get("/gated/adult/")
+    assert gate.status_code == 302 and gate["Location"].startswith("/portone-cert/verify/")
+    page = browser.get(gate["Location"]).content.decode()
+    assert "You verified your identity on" not in page
+    assert [m.id for m in check_sandbox_identities(databases=["default"])] == ["portone_cert.W007"]
+
+
+def test_a_visitors_sandbox_result_stays_marked_through_the_sign_up(
+    live_sandbox: str, settings: Any
+) -> None:
+    settings.PORTONE_CERT = {**settings.PORTONE_CERT, "ANONYMOUS_VERIFICATION": True}
+    visitor = APIClient()
+    response = sandbox_verify(visitor, name="신규가입")
+    assert response.status_code == 201 and response.json()["pending_signup"] is True
+    request = RequestFactory().get("/")
+    request.session = SessionStore(visitor.cookies["sessionid"].value)
+    pending = services.pending_verification(request)
+    assert pending is not None and pending.provider == "sandbox"
+
+    # Claimed after the sandbox was turned off: still the sandbox's, still refused.
+    sandbox_off(settings)
+    signup = visitor.post("/signup/", {"username": "new@example.com"})
+    assert signup.status_code == 201, signup.content
+    identity = VerifiedIdentity.objects.get()
+    assert identity.provider == "sandbox"
+    assert logged_in(identity.user).get("/gated/members/").status_code == 302
+
+
+def test_results_read_while_sandbox_is_set_are_marked_even_without_debug(
+    api_version: str, user: Any, portone: Any, settings: Any
+) -> None:
+    """SANDBOX on, DEBUG off (E014): whatever the client reads then is marked, and refused."""
+    settings.DEBUG = False
+    settings.PORTONE_CERT = {**settings.PORTONE_CERT, "SANDBOX": True}
+    api = APIClient()
+    api.force_authenticate(user)
+    attempt = api.post("/portone-cert/prepare/").json()
+    result_id = portone.add_certification(merchant_uid=attempt["merchant_uid"])
+    response = api.post(
+        "/portone-cert/certifications/",
+        certify_body(result_id, attempt["merchant_uid"]),
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["verified"] is False  # as the gates will say
+    assert VerifiedIdentity.objects.get(user=user).provider == "sandbox"
+    assert logged_in(user).get("/gated/members/").status_code == 302
+
+
+def test_real_results_are_not_marked(api_version: str, user: Any, portone: Any) -> None:
+    api = APIClient()
+    api.force_authenticate(user)
+    attempt = api.post("/portone-cert/prepare/").json()
+    result_id = portone.add_certification(merchant_uid=attempt["merchant_uid"], provider="kcp_v2")
+    response = api.post(
+        "/portone-cert/certifications/",
+        certify_body(result_id, attempt["merchant_uid"]),
+        format="json",
+    )
+    assert response.status_code == 201
+    identity = VerifiedIdentity.objects.get(user=user)
+    assert identity.provider == "kcp_v2" and not identity.is_sandbox
+    assert api.get("/portone-cert/me/").json()["verified"] is True
+    assert logged_in(user).get("/gated/members/").status_code == 200
+    assert check_sandbox_identities(databases=["default"]) == []
+
+
+def test_a_sandbox_identity_verified_again_for_real_becomes_real(
+    live_sandbox: str, user: Any, settings: Any
+) -> None:
+    api = APIClient()
+    api.force_authenticate(user)
+    assert sandbox_verify(api, name="가짜사람").status_code == 201
+    assert VerifiedIdentity.objects.get(user=user).is_sandbox
+
+    # Later, with real credentials: the person is someone else than the one typed in
+    # (another CI), and that must not be refused as identity_mismatch.
+    settings.DEBUG = False
+    settings.PORTONE_CERT = {
+        **settings.PORTONE_CERT,
+        "SANDBOX": False,
+        "API_BASE_URL": None,
+    }
+    fake = FakePortOne()
+    with fake.activate():
+        attempt = api.post("/portone-cert/prepare/").json()
+        result_id = fake.add_certification(merchant_uid=attempt["merchant_uid"], name="진짜사람")
+        response = api.post(
+            "/portone-cert/certifications/",
+            certify_body(result_id, attempt["merchant_uid"]),
+            format="json",
+        )
+    assert response.status_code == 201, response.content
+    identity = VerifiedIdentity.objects.get(user=user)
+    assert identity.provider == "danal" and not identity.is_sandbox
+    assert logged_in(user).get("/gated/members/").status_code == 200
+    assert check_sandbox_identities(databases=["default"]) == []
