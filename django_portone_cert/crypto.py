@@ -13,9 +13,7 @@
   ``SECRET_KEY_FALLBACKS`` derives fallback keys, so rotating ``SECRET_KEY`` the Django way
   keeps stored values readable and people recognised.
 
-Stored forms: ``pcx2$<key id>$<base64(nonce + ciphertext)>`` (bound to column and owner);
-``pcx1$…`` (bound to the column only: written before owners were bound, or by a historical
-model in a migration) is still read, and rewritten by the rotate command.
+Stored form: ``pcx1$<key id>$<base64(nonce + ciphertext)>``, bound to its column and owner.
 """
 
 from __future__ import annotations
@@ -30,14 +28,12 @@ import secrets
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
+from django.views.decorators.debug import sensitive_variables
 
 from .conf import get
 from .exceptions import ConfigurationError
 
-#: Bound to the column only (read for old values; written only without an owner).
 PREFIX = "pcx1"
-#: Bound to the column and to the row's owner.
-PREFIX_BOUND = "pcx2"
 NONCE_BYTES = 12
 #: In ``ENCRYPTION_KEYS`` (not first) or ``HASH_KEY_FALLBACKS``: the keys derived from
 #: ``SECRET_KEY`` and ``SECRET_KEY_FALLBACKS``, to move from derived to explicit keys.
@@ -128,36 +124,33 @@ def key_id(key: bytes) -> str:
 
 
 def is_encrypted(value: str) -> bool:
-    return value.startswith((PREFIX + "$", PREFIX_BOUND + "$"))
+    return value.startswith(PREFIX + "$")
 
 
-def _associated_data(prefix: str, context: str, owner: str | None) -> bytes:
-    if prefix == PREFIX:
-        return context.encode()
-    # The format is part of it, so a bound value cannot be relabelled as a column-only one.
-    return f"{PREFIX_BOUND}\0{context}\0{owner}".encode()
+def _associated_data(context: str, owner: str) -> bytes:
+    # The format, the column and the row's owner: a value moved elsewhere does not decrypt.
+    return f"{PREFIX}\0{context}\0{owner}".encode()
 
 
-def encrypt(plaintext: str, *, context: str, owner: str | None = None) -> str:
-    """``plaintext`` under the first key, bound to ``context`` and (if given) ``owner``."""
-    prefix = PREFIX if owner is None else PREFIX_BOUND
+@sensitive_variables("plaintext")
+def encrypt(plaintext: str, *, context: str, owner: str) -> str:
+    """``plaintext`` under the first key, bound to ``context`` and ``owner``."""
     key = encryption_keys()[0]
     nonce = os.urandom(NONCE_BYTES)
-    sealed = AESGCM(key).encrypt(
-        nonce, plaintext.encode(), _associated_data(prefix, context, owner)
-    )
-    return f"{prefix}${key_id(key)}${base64.urlsafe_b64encode(nonce + sealed).decode()}"
+    sealed = AESGCM(key).encrypt(nonce, plaintext.encode(), _associated_data(context, owner))
+    return f"{PREFIX}${key_id(key)}${base64.urlsafe_b64encode(nonce + sealed).decode()}"
 
 
-def decrypt(token: str, *, context: str, owner: str | None = None) -> str:
+@sensitive_variables("plain")
+def decrypt(token: str, *, context: str, owner: str) -> str:
     try:
         prefix, kid, payload = token.split("$", 2)
         raw = base64.urlsafe_b64decode(payload.encode())
     except (ValueError, binascii.Error) as err:
         raise DecryptionError("A stored value is not in the encrypted format.") from err
-    if prefix not in (PREFIX, PREFIX_BOUND) or (prefix == PREFIX_BOUND and owner is None):
+    if prefix != PREFIX:
         raise DecryptionError("A stored value is not in the encrypted format.")
-    associated = _associated_data(prefix, context, owner)
+    associated = _associated_data(context, owner)
     keys = encryption_keys()
     # The key with the recorded id first; then the others, in case of an id collision.
     for key in sorted(keys, key=lambda k: key_id(k) != kid):
@@ -169,14 +162,9 @@ def decrypt(token: str, *, context: str, owner: str | None = None) -> str:
     raise DecryptionError(UNREADABLE)
 
 
-def needs_rotation(token: str, *, bound: bool = True) -> bool:
-    """True for plaintext, values under an older key, and (``bound``) column-only values."""
-    if not is_encrypted(token):
-        return True
-    prefix, kid = token.split("$", 2)[:2]
-    if bound and prefix != PREFIX_BOUND:
-        return True
-    return kid != key_id(encryption_keys()[0])
+def needs_rotation(token: str) -> bool:
+    """True for a value under another key than the first of ``ENCRYPTION_KEYS``."""
+    return token.split("$", 2)[1] != key_id(encryption_keys()[0])
 
 
 def keyed_hash(value: str) -> str:

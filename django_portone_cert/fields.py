@@ -8,6 +8,7 @@ from django.core.exceptions import FieldError
 from django.db import models
 from django.db.models.lookups import Exact
 from django.db.models.query_utils import DeferredAttribute
+from django.views.decorators.debug import sensitive_variables
 
 from . import crypto
 
@@ -60,31 +61,30 @@ class EncryptedTextField(models.TextField):  # type: ignore[type-arg]
     and decrypted when the attribute is first read, so loading a row whose value
     cannot be decrypted does not fail until that value is read. The database
     never sees the plaintext, so it cannot filter on it: look people up by their
-    keyed hash instead (``VerifiedIdentity.objects.for_ci``). A legacy plaintext
-    value is read as it is and encrypted on the next save (or by
-    ``portone_cert_rotate_keys``).
-
-    ``owner`` is not part of the migration state: a historical model in a
-    migration writes values bound to the column only (the rotate command binds
-    them later) and cannot read values bound to an owner. ``values("ci")`` gives
-    :class:`Sealed` values: read the attribute of an instance.
+    keyed hash instead (``VerifiedIdentity.objects.for_ci``). A stored value
+    that is not in the encrypted form is never taken as plain text: reading it
+    raises ``DecryptionError``. ``values("ci")`` gives :class:`Sealed` values:
+    read the attribute of an instance.
     """
 
     descriptor_class = EncryptedAttribute
 
-    def __init__(self, *args: Any, owner: str | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, owner: str, **kwargs: Any) -> None:
         self.owner = owner
         kwargs.setdefault("blank", True)
         kwargs.setdefault("default", "")
         super().__init__(*args, **kwargs)
 
+    def deconstruct(self) -> Any:
+        name, path, args, kwargs = super().deconstruct()
+        kwargs["owner"] = self.owner
+        return name, path, args, kwargs
+
     @property
     def context(self) -> str:
         return f"{self.model._meta.label_lower}.{self.name}"
 
-    def owner_of(self, instance: Any) -> str | None:
-        if self.owner is None:
-            return None
+    def owner_of(self, instance: Any) -> str:
         value = getattr(instance, self.owner)
         if value is None or value == "":
             raise ValueError(f"{self.context} cannot be encrypted before {self.owner} is set.")
@@ -92,9 +92,9 @@ class EncryptedTextField(models.TextField):  # type: ignore[type-arg]
 
     def open(self, instance: Any, value: Sealed) -> str:
         """The plaintext of ``value`` held by ``instance`` (``DecryptionError`` if it cannot be)."""
-        owner = self.owner_of(instance) if value.token.startswith(crypto.PREFIX_BOUND) else None
-        return crypto.decrypt(value.token, context=self.context, owner=owner)
+        return crypto.decrypt(value.token, context=self.context, owner=self.owner_of(instance))
 
+    @sensitive_variables("plaintext")
     def seal(self, instance: Any, plaintext: str) -> Sealed:
         """``plaintext`` encrypted for ``instance``'s row, e.g. for ``QuerySet.update()``."""
         if not plaintext:
@@ -103,9 +103,8 @@ class EncryptedTextField(models.TextField):  # type: ignore[type-arg]
         return Sealed(crypto.encrypt(str(plaintext), context=self.context, owner=owner))
 
     def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
-        if isinstance(value, str) and crypto.is_encrypted(value):
-            return Sealed(value)
-        return value
+        # Anything stored is sealed, even a value not in the encrypted form: reading it fails.
+        return Sealed(value) if isinstance(value, str) and value else value
 
     def to_python(self, value: Any) -> Any:
         # A serialised (encrypted) value stays as it is: loaddata writes it back unchanged.

@@ -269,7 +269,7 @@ def test_rotate_command_with_a_visitors_result(
     configure(settings, ENCRYPTION_KEYS=[KEY_B, KEY_A])
     assert "portone_cert.CertificationAttempt: re-keyed 1 rows." in rekey()
     after = stored(CertificationAttempt, attempt.pk, "result")
-    assert after != before and after.startswith(f"pcx2${crypto.key_id(crypto.decode_key(KEY_B))}$")
+    assert after != before and after.startswith(f"pcx1${crypto.key_id(crypto.decode_key(KEY_B))}$")
     assert "portone_cert.CertificationAttempt: re-keyed 0 rows." in rekey()
     configure(settings, ENCRYPTION_KEYS=[KEY_B])
     assert visitor.post("/signup/", {"username": "new@example.com"}).status_code == 201
@@ -396,22 +396,12 @@ def test_a_visitors_result_copied_to_another_attempt_does_not_decrypt(
     assert json.loads(CertificationAttempt.objects.get(pk=mine.pk).result)["name"] == "홍길동"
 
 
-def test_column_only_values_are_read_and_bound_by_the_rotate_command(
+def test_a_stored_value_not_in_the_encrypted_form_is_never_read_as_plain_text(
     user: Any, portone: FakePortOne
 ) -> None:
     assert verify(client_for(user), portone).status_code == 201
     identity = VerifiedIdentity.objects.get(user=user)
-    ci = identity.ci
-    old = crypto.encrypt(ci, context="portone_cert.verifiedidentity.ci")  # before owners
-    assert old.startswith("pcx1$")
-    put(VerifiedIdentity, identity.pk, "ci", old)
-    assert VerifiedIdentity.objects.get(pk=identity.pk).ci == ci
-    rekey()
-    assert stored(VerifiedIdentity, identity.pk, "ci").startswith("pcx2$")
-    assert VerifiedIdentity.objects.get(pk=identity.pk).ci == ci
-    # A bound value relabelled as column-only does not decrypt either.
-    bound = stored(VerifiedIdentity, identity.pk, "ci")
-    put(VerifiedIdentity, identity.pk, "ci", "pcx1" + bound[4:])
+    put(VerifiedIdentity, identity.pk, "ci", identity.ci)  # written around the field
     with pytest.raises(crypto.DecryptionError):
         VerifiedIdentity.objects.get(pk=identity.pk).ci  # noqa: B018
 
@@ -425,7 +415,7 @@ def test_dumpdata_carries_ciphertext_and_loaddata_restores_it(
     dump = tmp_path / "identities.json"
     call_command("dumpdata", "portone_cert.verifiedidentity", output=str(dump))
     text = dump.read_text()
-    assert ci not in text and "01012345678" not in text and '"pcx2$' in text
+    assert ci not in text and "01012345678" not in text and '"pcx1$' in text
     VerifiedIdentity.objects.all().delete()
     call_command("loaddata", str(dump), verbosity=0)
     identity = VerifiedIdentity.objects.get(user=user)

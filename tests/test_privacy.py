@@ -63,15 +63,17 @@ def raw_dump() -> str:
 
 def test_round_trip_and_context(settings: Any) -> None:
     configure(settings, ENCRYPTION_KEYS=[KEY_A], HASH_KEY=HASH_KEY)
-    one = crypto.encrypt("secret-ci", context="a.ci")
-    two = crypto.encrypt("secret-ci", context="a.ci")
+    one = crypto.encrypt("secret-ci", context="a.ci", owner="1")
+    two = crypto.encrypt("secret-ci", context="a.ci", owner="1")
     assert one != two and one.startswith("pcx1$")
     assert "secret-ci" not in one
-    assert crypto.decrypt(one, context="a.ci") == "secret-ci"
+    assert crypto.decrypt(one, context="a.ci", owner="1") == "secret-ci"
     with pytest.raises(crypto.DecryptionError):
-        crypto.decrypt(one, context="a.phone")  # bound to its column
+        crypto.decrypt(one, context="a.phone", owner="1")  # bound to its column
     with pytest.raises(crypto.DecryptionError):
-        crypto.decrypt(one[:-4] + "AAAA", context="a.ci")  # tampered
+        crypto.decrypt(one, context="a.ci", owner="2")  # and to its row
+    with pytest.raises(crypto.DecryptionError):
+        crypto.decrypt(one[:-4] + "AAAA", context="a.ci", owner="1")  # tampered
 
 
 def test_rotation(user: Any, portone: FakePortOne, settings: Any) -> None:
@@ -128,22 +130,6 @@ def test_keyed_hash_depends_on_the_key(settings: Any) -> None:
 def test_encrypted_fields_cannot_be_filtered(user: Any) -> None:
     with pytest.raises(TypeError, match="keyed hash"):
         list(VerifiedIdentity.objects.filter(ci__startswith="a"))
-
-
-def test_plaintext_from_before_encryption_is_migrated(user: Any, portone: FakePortOne) -> None:
-    assert verify(client_for(user), portone).status_code == 201
-    ci = portone.person_ci(**PERSON)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE portone_cert_verifiedidentity SET ci = %s, ci_hash = '', unique_ci_hash = NULL",
-            [ci],
-        )
-    assert ci in raw_dump()
-    module = __import__("django_portone_cert.migrations.0002_privacy", fromlist=["x"])
-    module.encrypt_existing(apps, None)
-    assert ci not in raw_dump()
-    identity = VerifiedIdentity.objects.get(user=user)
-    assert identity.ci == ci and identity.unique_ci_hash == crypto.keyed_hash(ci)
 
 
 def test_key_checks(settings: Any) -> None:

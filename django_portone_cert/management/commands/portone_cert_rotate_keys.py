@@ -15,11 +15,10 @@ ENCRYPTED = {
 class Command(BaseCommand):
     help = (
         "Re-key stored personal data: re-encrypt it under the first encryption key, bound to "
-        "its row (encrypting any plaintext left from before encryption), and recompute the "
-        "keyed CI hashes under the current hash key. Run it after putting a new key first "
-        "(ENCRYPTION_KEYS / HASH_KEY with HASH_KEY_FALLBACKS, or a new SECRET_KEY with the old "
-        "one in SECRET_KEY_FALLBACKS); then the old keys can be removed. Running it again "
-        "rewrites nothing."
+        "its row, and recompute the keyed CI hashes under the current hash key. Run it after "
+        "putting a new key first (ENCRYPTION_KEYS / HASH_KEY with HASH_KEY_FALLBACKS, or a "
+        "new SECRET_KEY with the old one in SECRET_KEY_FALLBACKS); then the old keys can be "
+        "removed. Running it again rewrites nothing."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
