@@ -387,3 +387,18 @@ def test_v2_store_id_is_checked(query: str, status: int, kind: str | None) -> No
     unchecked = FakePortOne(api_version="v2", api_secret="s")
     unchecked.add_certification(merchant_uid="c1")
     assert v2_lookup(unchecked, "c1", "?storeId=anything").status == 200
+
+
+def test_v2_store_id_through_the_projects_client(settings: Any) -> None:
+    """The adapter passes the query on: the client's storeId reaches the fake's check."""
+    from django_portone_cert.exceptions import PortOneAuthError
+    from django_portone_cert.portone import PortOneV2Client
+    from tests.versions import V2_SETTINGS
+
+    settings.PORTONE_CERT = {**settings.PORTONE_CERT, **V2_SETTINGS}
+    fake = FakePortOne(store_id="store-test")
+    vid = fake.add_certification(merchant_uid="certStore1")
+    with fake.activate():
+        assert PortOneV2Client().get_result(vid).certified
+        with pytest.raises(PortOneAuthError):
+            PortOneV2Client(store_id="store-other").get_result(vid)
