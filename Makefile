@@ -7,7 +7,7 @@ PORT ?= 8000
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test demo lint format messages bench faults clean
+.PHONY: test demo lint format messages bench faults contract clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,7 +38,19 @@ faults: $(STAMP)
 # iamport-rest-client pins an old requests: it gets a virtualenv of its own.
 .venv-iamport/.installed:
 	test -x .venv-iamport/bin/python || $(PYTHON) -m venv .venv-iamport
-	.venv-iamport/bin/python -m pip install -q iamport-rest-client
+	.venv-iamport/bin/python -m pip install -q iamport-rest-client==0.9.0
+	touch $@
+
+## The fake PortOne against PortOne's published schemas (../shared/portone-specs, skipped
+## where absent) and read by PortOne's official clients (portone-server-sdk, iamport-rest-client).
+contract: .venv-contract/.installed .venv-iamport/.installed
+	IAMPORT_PYTHON=.venv-iamport/bin/python .venv-contract/bin/python -m pytest -q -rs \
+		tests/test_portone_schemas.py tests/test_captures.py tests/test_contract.py tests/official
+
+.venv-contract/.installed: pyproject.toml
+	test -x .venv-contract/bin/python || $(PYTHON) -m venv .venv-contract
+	.venv-contract/bin/python -m pip install -q --upgrade pip
+	.venv-contract/bin/python -m pip install -q -e ".[test]" portone-server-sdk==0.21.0
 	touch $@
 
 ## ruff, mypy and the migration check.

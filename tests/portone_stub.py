@@ -1,4 +1,11 @@
-"""PortOne V1 answers registered on a ``responses`` mock, for the project's tests."""
+"""PortOne V1 answers registered on a ``responses`` mock, for the project's tests.
+
+Older than :class:`~django_portone_cert.testing.FakePortOne`, and checked against
+nothing: its records (phone and carrier always present, ``foreigner_v2`` null) are
+hand-written. New tests should use the ``portone`` fixture (the fake, which the
+contract tests hold to PortOne's schemas); this module is kept for the client tests
+that need exact canned answers and is due for removal once they move.
+"""
 
 from __future__ import annotations
 

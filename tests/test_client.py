@@ -244,7 +244,8 @@ def test_tolerates_a_minimal_record(portone_stub: PortOneStub, client: PortOneCl
     assert cert.certified is False
     assert cert.birth_date is None and cert.name is None and cert.ci is None
     assert cert.gender is None and cert.certified_at is None
-    assert cert.is_foreigner is False
+    # A false ``foreigner`` without ``foreigner_v2`` may only mean "not asked".
+    assert cert.is_foreigner is None
 
 
 @pytest.mark.parametrize(
@@ -284,3 +285,23 @@ def test_get_client_follows_settings(settings: Any) -> None:
     second = get_client()
     assert second is not first
     assert second.base_url == "https://static-api.iamport.kr"
+
+
+@pytest.mark.parametrize(
+    ("sent", "expected"),
+    [
+        ("SKT", "SKT"),
+        ("KT", "KT"),
+        ("LGT", "LGU"),
+        ("LGT_MVNO", "LGU_MVNO"),
+        ("KT_MVNO", "KT_MVNO"),
+        ("SKT_MVNO", "SKT_MVNO"),
+        ("NEWCO", "NEWCO"),
+        (None, None),
+        ("", None),
+    ],
+)
+def test_carrier_is_spelled_as_on_v2(sent: str | None, expected: str | None) -> None:
+    """V1's LGT and V2's LGU are one carrier; an MVNO is never folded into its host."""
+    record = certification_record(IMP_UID, "cert1", carrier=sent)
+    assert Certification.from_v1(record).carrier == expected

@@ -1,7 +1,10 @@
-"""The fake's answers against a schema of PortOne V1, written here from PortOne's documented facts.
+"""The fake's answers against a schema of PortOne, written here from PortOne's documented facts.
 
 Kept in the tests on purpose: it is this project's reading of the API
-(envelope, getToken, CertificationAnnotation), not a copy of PortOne's files.
+(envelope, getToken, CertificationAnnotation, IdentityVerification), not a copy of
+PortOne's files, so it runs in every checkout. Where PortOne's own schemas are at
+hand, ``test_portone_schemas.py`` checks the same answers against them, and
+``make contract`` against PortOne's official clients.
 """
 
 from __future__ import annotations
@@ -168,7 +171,18 @@ V2_VERIFICATION = {
         "statusChangedAt": INSTANT,
         "verifiedAt": INSTANT,
         "pgTxId": {"type": "string"},
+        "pgRawResponse": {"type": "string"},
         "version": {"enum": ["V1", "V2"]},
+        "requestedCustomer": {"type": "object"},
+        "failure": {
+            "type": "object",
+            "properties": {
+                "reason": {"type": "string"},
+                "pgCode": {"type": "string"},
+                "pgMessage": {"type": "string"},
+            },
+            "additionalProperties": False,
+        },
         "verifiedCustomer": {
             "type": "object",
             "required": ["name", "birthDate"],
@@ -185,10 +199,23 @@ V2_VERIFICATION = {
             "additionalProperties": False,
         },
     },
-    # Only a VERIFIED one has a verified customer and a verifiedAt.
-    "if": {"properties": {"status": {"const": "VERIFIED"}}},
-    "then": {"required": ["verifiedCustomer", "verifiedAt"]},
-    "else": {"not": {"anyOf": [{"required": ["verifiedCustomer"]}, {"required": ["verifiedAt"]}]}},
+    # What each status requires (PortOne's schema, and its SDK, refuse an answer without it).
+    "allOf": [
+        {
+            "if": {"properties": {"status": {"const": "VERIFIED"}}},
+            "then": {"required": ["verifiedCustomer", "verifiedAt", "pgTxId", "pgRawResponse"]},
+            "else": {
+                "required": ["requestedCustomer"],
+                "not": {
+                    "anyOf": [{"required": ["verifiedCustomer"]}, {"required": ["verifiedAt"]}]
+                },
+            },
+        },
+        {
+            "if": {"properties": {"status": {"const": "FAILED"}}},
+            "then": {"required": ["failure"]},
+        },
+    ],
 }
 V2_ERROR = {
     "type": "object",
@@ -212,7 +239,9 @@ V2_ERROR = {
     [
         {},
         {"certified": False},
+        {"certified": False, "failure": "본인인증에 실패하였습니다."},
         {"v2_status": "READY", "certified": False},
+        {"v2_status": "FAILED"},
         {"provider": "inicis_unified", "gender": None, "ci": None},
         {"channel_type": "TEST", "carrier": "LGT"},
     ],

@@ -109,7 +109,11 @@ def test_bare_token_is_accepted(fake: FakePortOne) -> None:
 def test_missing_credentials_400(fake: FakePortOne, body: dict[str, str]) -> None:
     answer = get_token(fake, body)
     assert answer.status == 400
-    assert answer.json()["code"] == -1 and answer.json()["response"] is None
+    assert answer.json() == {
+        "code": -1,
+        "message": "imp_key, imp_secret 파라메터가 누락되었습니다.",
+        "response": None,
+    }
 
 
 def test_wrong_credentials_401(fake: FakePortOne) -> None:
@@ -150,27 +154,71 @@ def test_record_formats(fake: FakePortOne) -> None:
 
 def test_ci_is_deterministic_per_person(fake: FakePortOne) -> None:
     token = get_token(fake).json()["response"]["access_token"]
-    one = fake.add_certification(name="박서준", birth_date=date(1995, 3, 3))
-    two = fake.add_certification(name="박서준", birth_date=date(1995, 3, 3), provider="kcp_v2")
+    born = date(1995, 3, 3)
+    one = fake.add_certification(name="박서준", birth_date=born)
+    two = fake.add_certification(name="박서준", birth_date=born, provider="kcp_v2")
+    # Inicis 통합인증 does not know the gender: the person, and the CI, are the same.
+    three = fake.add_certification(name="박서준", birth_date=born, provider="inicis_unified")
+    four = fake.add_certification(name="박서준", birth_date=born, gender="female", carrier="KT")
     other = fake.add_certification(name="박서준", birth_date=date(1995, 3, 4))
-    ci = [lookup(fake, i, token).json()["response"]["unique_key"] for i in (one, two, other)]
-    assert ci[0] == ci[1] != ci[2]
-    assert (
-        ci[0]
-        == FakePerson("박서준", date(1995, 3, 3)).ci
-        == fake.person_ci("박서준", date(1995, 3, 3))
-    )
-    # DI differs per provider; Inicis sends none.
-    di = [lookup(fake, i, token).json()["response"]["unique_in_site"] for i in (one, two)]
-    assert di[0] != di[1]
+    namesake = fake.add_certification(name="박서준", birth_date=born, seed="another 박서준")
+    ids = (one, two, three, four, other, namesake)
+    ci = [lookup(fake, i, token).json()["response"]["unique_key"] for i in ids]
+    assert ci[0] == ci[1] == ci[2] == ci[3]
+    assert len({ci[0], ci[4], ci[5]}) == 3
+    assert ci[0] == FakePerson("박서준", born).ci == fake.person_ci("박서준", born)
+    assert ci[5] == fake.person_ci("박서준", born, seed="another 박서준")
+    # DI differs per provider and per site; Inicis sends none.
+    di = [lookup(fake, i, token).json()["response"]["unique_in_site"] for i in (one, two, three)]
+    assert di[0] != di[1] and di[2] is None
+    assert FakePerson("박서준", born).di("other-site", "danal") != di[0]
 
 
-def test_inicis_has_no_di_and_no_carrier(fake: FakePortOne) -> None:
+def test_di_is_shaped_like_a_real_one(fake: FakePortOne) -> None:
+    di = FakePerson().di("site", "danal")
+    # A real DI: base64 of a DER-wrapped HMAC-SHA256, 64 characters.
+    assert len(di) == 64 and di.startswith("MC0GCCqGSIb3DQIJAyEA") and di.endswith("=")
+    assert len(base64.b64decode(di, validate=True)) == 47
+
+
+def test_inicis_unified_has_no_di_no_carrier_and_unknown_gender(fake: FakePortOne) -> None:
     imp_uid = fake.add_certification(provider="inicis_unified")
     token = get_token(fake).json()["response"]["access_token"]
     record = lookup(fake, imp_uid, token).json()["response"]
     assert record["unique_in_site"] is None
-    assert record["carrier"] is None
+    assert "carrier" not in record and record["phone"] == "01012345678"
+    assert record["gender"] is None and record["foreigner_v2"] is None
+    assert record["foreigner"] is False
+    told = fake.add_certification(provider="inicis_unified", gender="female", foreigner=True)
+    record = lookup(fake, told, token).json()["response"]
+    assert record["gender"] == "female" and record["foreigner_v2"] is True
+
+
+def test_inicis_card_has_neither_phone_nor_carrier(fake: FakePortOne) -> None:
+    imp_uid = fake.add_certification(provider="inicis")
+    token = get_token(fake).json()["response"]["access_token"]
+    record = lookup(fake, imp_uid, token).json()["response"]
+    assert record["pg_provider"] == "inicis"
+    assert "phone" not in record and "carrier" not in record
+    assert len(record["unique_in_site"]) == 64 and record["foreigner_v2"] is None
+    with pytest.raises(ValueError, match="unknown provider"):
+        fake.add_certification(provider="nice")
+
+
+def test_danal_without_phone_approval_leaves_phone_and_carrier_out(clock: Clock) -> None:
+    fake = FakePortOne(imp_key="k", imp_secret="s", clock=clock, phone_approved=False)
+    token = get_token(fake, {"imp_key": "k", "imp_secret": "s"}).json()["response"]
+    imp_uid = fake.add_certification()
+    record = lookup(fake, imp_uid, token["access_token"]).json()["response"]
+    assert "phone" not in record and "carrier" not in record
+    assert record["foreigner"] is False and record["foreigner_v2"] is None
+
+
+def test_v1_records_always_carry_a_merchant_uid(fake: FakePortOne) -> None:
+    minted = fake.get_record(fake.add_certification())
+    assert minted is not None and minted["merchant_uid"].startswith("mid_")
+    with pytest.raises(ValueError, match="merchant_uid is required"):
+        fake.add_certification(merchant_uid="")
 
 
 def test_uncertified_record(fake: FakePortOne) -> None:
@@ -278,3 +326,79 @@ def test_the_real_client_against_the_adapter(portone: FakePortOne) -> None:
 def test_other_hosts_are_not_answered(portone: FakePortOne) -> None:
     with pytest.raises(requests.ConnectionError):
         requests.get("https://example.invalid/", timeout=1)
+
+
+# --- V2 ---
+
+
+def v2_lookup(fake: FakePortOne, vid: str, query: str = "") -> Any:
+    return fake.handle(
+        "GET", f"/identity-verifications/{vid}{query}", {"Authorization": "PortOne s"}, None
+    )
+
+
+def test_v2_not_completed_is_ready_unless_it_failed() -> None:
+    fake = FakePortOne(api_version="v2", api_secret="s")
+    ready = v2_lookup(fake, fake.add_certification(merchant_uid="a1", certified=False)).json()
+    assert ready["status"] == "READY" and ready["requestedCustomer"] == {}
+    assert "failure" not in ready and "verifiedCustomer" not in ready and "pgTxId" not in ready
+    vid = fake.add_certification(
+        merchant_uid="a2",
+        certified=False,
+        failure={"reason": "본인인증 실패", "pgCode": "E001"},
+        requested_customer={"name": "홍길동"},
+    )
+    failed = v2_lookup(fake, vid).json()
+    assert failed["status"] == "FAILED"
+    assert failed["failure"] == {"reason": "본인인증 실패", "pgCode": "E001"}
+    assert failed["requestedCustomer"] == {"name": "홍길동"}
+    forced = v2_lookup(fake, fake.add_certification(merchant_uid="a3", v2_status="FAILED"))
+    assert forced.json()["failure"]["reason"]
+
+
+def test_v2_verified_carries_what_portone_requires() -> None:
+    fake = FakePortOne(api_version="v2", api_secret="s")
+    body = v2_lookup(fake, fake.add_certification(merchant_uid="b1", carrier="LGT_MVNO")).json()
+    assert body["status"] == "VERIFIED"
+    for key in ("verifiedCustomer", "verifiedAt", "pgTxId", "pgRawResponse"):
+        assert body[key]
+    assert isinstance(json.loads(body["pgRawResponse"]), dict)
+    assert body["verifiedCustomer"]["operator"] == "LGU_MVNO"
+    assert "requestedCustomer" not in body and None not in body["verifiedCustomer"].values()
+
+
+@pytest.mark.parametrize(
+    ("query", "status", "kind"),
+    [
+        ("", 200, None),
+        ("?storeId=store-1", 200, None),
+        ("?storeId=store-2", 403, "FORBIDDEN"),
+        ("?storeId=", 400, "INVALID_REQUEST"),
+    ],
+)
+def test_v2_store_id_is_checked(query: str, status: int, kind: str | None) -> None:
+    fake = FakePortOne(api_version="v2", api_secret="s", store_id="store-1")
+    vid = fake.add_certification(merchant_uid="c1")
+    answer = v2_lookup(fake, vid, query)
+    assert answer.status == status
+    if kind:
+        assert answer.json()["type"] == kind
+    # Without a configured store the query is not checked.
+    unchecked = FakePortOne(api_version="v2", api_secret="s")
+    unchecked.add_certification(merchant_uid="c1")
+    assert v2_lookup(unchecked, "c1", "?storeId=anything").status == 200
+
+
+def test_v2_store_id_through_the_projects_client(settings: Any) -> None:
+    """The adapter passes the query on: the client's storeId reaches the fake's check."""
+    from django_portone_cert.exceptions import PortOneAuthError
+    from django_portone_cert.portone import PortOneV2Client
+    from tests.versions import V2_SETTINGS
+
+    settings.PORTONE_CERT = {**settings.PORTONE_CERT, **V2_SETTINGS}
+    fake = FakePortOne(store_id="store-test")
+    vid = fake.add_certification(merchant_uid="certStore1")
+    with fake.activate():
+        assert PortOneV2Client().get_result(vid).certified
+        with pytest.raises(PortOneAuthError):
+            PortOneV2Client(store_id="store-other").get_result(vid)

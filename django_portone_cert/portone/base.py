@@ -21,6 +21,27 @@ USER_AGENT = f"django-portone-cert/{__version__} python-requests/{requests.__ver
 #: Retries never wait longer than this between tries.
 RETRY_BACKOFF_CAP = 2.0
 
+#: One spelling per carrier whichever API answered: V2's (``LGU``), which names the carrier
+#: as it is called today. V1 spells LG U+ ``LGT`` and its browser SDK spells KT ``KTF``.
+#: MVNOs stay apart from their host network (a different company, a different contract).
+CARRIERS = {
+    "SKT": "SKT",
+    "KT": "KT",
+    "KTF": "KT",
+    "LGU": "LGU",
+    "LGT": "LGU",
+    "SKT_MVNO": "SKT_MVNO",
+    "KT_MVNO": "KT_MVNO",
+    "LGU_MVNO": "LGU_MVNO",
+    "LGT_MVNO": "LGU_MVNO",
+}
+
+
+def normalise_carrier(value: Any) -> str | None:
+    """``SKT`` ``KT`` ``LGU`` ``SKT_MVNO`` ``KT_MVNO`` ``LGU_MVNO``; an unknown value as sent."""
+    text = _str_or_none(value)
+    return CARRIERS.get(text.upper(), text) if text else None
+
 
 @dataclass(frozen=True)
 class Certification:
@@ -58,9 +79,12 @@ class Certification:
             raise PortOneAPIError()
         certified_at = data.get("certified_at")
         gender = data.get("gender")
-        # Prefer ``foreigner_v2`` (null means unknown): Danal's ``foreigner`` is
-        # always false unless the foreigner option is contracted.
-        foreigner = data.get("foreigner_v2") if "foreigner_v2" in data else data.get("foreigner")
+        # ``foreigner_v2`` when it is known. Otherwise only a true ``foreigner`` says
+        # something: Danal answers false for everyone unless the foreigner option is
+        # contracted (then ``foreigner_v2`` is null), so false there means "not asked".
+        foreigner = data.get("foreigner_v2")
+        if not isinstance(foreigner, bool):
+            foreigner = True if data.get("foreigner") is True else None
         return cls(
             imp_uid=data["imp_uid"],
             merchant_uid=_str_or_none(data.get("merchant_uid")),
@@ -82,7 +106,7 @@ class Certification:
             ci=_str_or_none(data.get("unique_key")),
             di=_str_or_none(data.get("unique_in_site")),
             phone=_str_or_none(data.get("phone")),
-            carrier=_str_or_none(data.get("carrier")),
+            carrier=normalise_carrier(data.get("carrier")),
             pg_tid=_str_or_none(data.get("pg_tid")),
             origin=_str_or_none(data.get("origin")),
         )

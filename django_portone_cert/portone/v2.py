@@ -11,7 +11,14 @@ import requests
 
 from ..conf import app_settings
 from ..exceptions import CertificationNotFound, InvalidRequest, PortOneAPIError, PortOneAuthError
-from .base import Certification, HTTPClient, _parse_date, _str_or_none, logger
+from .base import (
+    Certification,
+    HTTPClient,
+    _parse_date,
+    _str_or_none,
+    logger,
+    normalise_carrier,
+)
 
 #: Our identityVerificationIds: letters and digits (KCP's rule), at most 40; a little slack.
 ID_RE = re.compile(r"\A[0-9A-Za-z]{1,64}\Z")
@@ -58,7 +65,7 @@ def certification_from_v2(data: dict[str, Any]) -> Certification:
         ci=_str_or_none(customer.get("ci")),
         di=_str_or_none(customer.get("di")),
         phone=_str_or_none(customer.get("phoneNumber")),
-        carrier=_str_or_none(customer.get("operator")),
+        carrier=normalise_carrier(customer.get("operator")),
         pg_tid=_str_or_none(data.get("pgTxId")),
         api_version="v2",
         channel_type=_str_or_none(channel.get("type")),

@@ -1,4 +1,7 @@
-"""An in-memory model of PortOne's V1 본인인증 API, faithful to its published behaviour.
+"""An in-memory model of PortOne's 본인인증 APIs (V1 and V2), faithful to their published behaviour.
+
+Checked against PortOne's own schemas and its official clients (``tests/test_contract.py``,
+``make contract``).
 
 Transports (the ``responses`` adapter, the loopback HTTP server, the sandbox
 views) turn HTTP requests into :meth:`FakePortOne.handle` calls, so all of them
@@ -8,6 +11,7 @@ answer exactly alike.
 from __future__ import annotations
 
 import base64
+import enum
 import hashlib
 import json
 import random
@@ -33,11 +37,30 @@ TOKEN_EXTENSION = 5 * 60
 
 NOT_FOUND_MESSAGE = "인증결과가 존재하지 않습니다."
 UNAUTHORIZED_MESSAGE = "Unauthorized"
-MISSING_CREDENTIALS_MESSAGE = "imp_key, imp_secret 파라미터가 누락되었습니다."
+# PortOne's own spelling ("파라메터"); the schema leaves getToken's 400 undocumented.
+MISSING_CREDENTIALS_MESSAGE = "imp_key, imp_secret 파라메터가 누락되었습니다."
 BAD_CREDENTIALS_MESSAGE = "imp_key, imp_secret 인증에 실패하였습니다."
+V2_NOT_FOUND_MESSAGE = "본인인증 건이 존재하지 않습니다."
+V2_FAILURE_REASON = "본인인증에 실패하였습니다."
 
-PROVIDERS = ("danal", "inicis_unified", "kcp_v2")
+#: V1 ``pg_provider`` values of 본인인증 (``inicis`` is KG이니시스's card 본인인증).
+PROVIDERS = ("danal", "inicis_unified", "inicis", "kcp_v2")
+#: V1 spells LG U+ ``LGT``; V2 spells it ``LGU``.
 CARRIERS = ("SKT", "KT", "LGT", "SKT_MVNO", "KT_MVNO", "LGT_MVNO")
+V2_OPERATORS = {"LGT": "LGU", "LGT_MVNO": "LGU_MVNO"}
+
+#: A real DI is the base64 of a DER structure (an HMAC-SHA256 under OID 1.2.840.113549.2.9):
+#: 15 bytes of header, 32 of digest, 64 characters always starting "MC0GCCqGSIb3DQIJAyEA".
+_DI_HEADER = bytes.fromhex("302d06082a864886f70d0209032100")
+
+
+class _Default(enum.Enum):
+    """What the provider would send when the caller does not say."""
+
+    TOKEN = 0
+
+
+DEFAULT = _Default.TOKEN
 
 #: Faults :meth:`FakePortOne.inject` knows.
 FAULTS = (
@@ -122,7 +145,12 @@ ISSUED_PERSONAL_DATA: set[str] = set()
 
 @dataclass(frozen=True)
 class FakePerson:
-    """Someone who can verify. The CI is derived from the person, so it is stable."""
+    """Someone who can verify.
+
+    CI and DI derive from the person alone (name, birth date and ``seed``, which
+    tells apart two people sharing both): never from gender, phone or carrier,
+    which a provider may not know or may take from the user's typing.
+    """
 
     name: str = "홍길동"
     birth_date: date = date(1990, 5, 17)
@@ -130,17 +158,20 @@ class FakePerson:
     phone: str = "01012345678"
     carrier: str = "SKT"
     foreigner: bool = False
+    seed: str = ""
+
+    def _key(self) -> str:
+        return f"{self.name}|{self.birth_date.isoformat()}|{self.seed}"
 
     @property
     def ci(self) -> str:
         """88 base64 characters, the same at every site and provider (like a real CI)."""
-        seed = f"ci|{self.name}|{self.birth_date.isoformat()}|{self.gender}".encode()
-        return base64.b64encode(hashlib.sha512(seed).digest()).decode()
+        return base64.b64encode(hashlib.sha512(f"ci|{self._key()}".encode()).digest()).decode()
 
     def di(self, site: str, provider: str) -> str:
-        """64 characters, per site and provider (like a real DI)."""
-        seed = f"di|{site}|{provider}|{self.name}|{self.birth_date.isoformat()}".encode()
-        return base64.b64encode(hashlib.sha384(seed).digest()).decode()
+        """64 base64 characters in a real DI's shape, per site and provider."""
+        digest = hashlib.sha256(f"di|{site}|{provider}|{self._key()}".encode()).digest()
+        return base64.b64encode(_DI_HEADER + digest).decode()
 
 
 @dataclass
@@ -182,10 +213,17 @@ class FakePortOne:
         site: str = "fake-site",
         api_version: str | None = None,
         api_secret: str | None = None,
+        store_id: str | None = None,
+        phone_approved: bool = True,
     ) -> None:
         # Settings are read when first needed, so a fake can exist before they are configured.
         self._api_version = api_version
         self._api_secret = api_secret
+        #: V2: when set, a ``storeId`` query naming another store is refused (403).
+        self.store_id = store_id
+        #: Whether the merchant has Danal's approval for phone and carrier; without it
+        #: PortOne leaves both out of Danal results (absent, not null).
+        self.phone_approved = phone_approved
         self.imp_key = imp_key or get("IMP_KEY") or "fake_imp_key"
         self.imp_secret = imp_secret or get("IMP_SECRET") or "fake_imp_secret"
         self._base_url = base_url
@@ -233,32 +271,55 @@ class FakePortOne:
         merchant_uid: str | None = None,
         provider: str = "danal",
         certified: bool = True,
-        gender: str | None = "male",
+        gender: str | _Default | None = DEFAULT,
         phone: str = "01012345678",
         carrier: str = "SKT",
-        foreigner: bool = False,
+        foreigner: bool | _Default | None = DEFAULT,
         certified_at: datetime | float | None = None,
         ci: str | bool | None = True,
         imp_uid: str | None = None,
         origin: str = "http://127.0.0.1:8000/portone-cert/verify/",
         channel_type: str | None = "LIVE",
         v2_status: str | None = None,
+        seed: str = "",
+        failure: str | dict[str, str] | None = None,
+        requested_customer: dict[str, str] | None = None,
         channel_key: str | None = None,
     ) -> str:
         """Store a result as PortOne would; return its id (``imp_uid`` on V1).
 
-        ``ci=True`` derives the CI from the person (the same person always gets
-        the same CI); a string sets it; ``None`` leaves it out (Kakao via Inicis).
+        ``ci=True`` derives the CI from the person (name, birth date, ``seed``: the
+        same person gets the same CI through every provider); a string sets it;
+        ``None`` leaves it out (Kakao via Inicis). What the provider does not know
+        is left as PortOne leaves it: KG이니시스 통합인증 gives no DI, no carrier
+        and, unless ``gender``/``foreigner`` are given, ``gender`` and
+        ``foreigner_v2`` null; Danal's ``foreigner`` is false and ``foreigner_v2``
+        null (no foreigner contract). V1 requires a ``merchant_uid``
+        (``IMP.certification`` does): one is minted when none is given.
+
         On V2 the id is the ``identityVerificationId``: the ``merchant_uid`` given
-        (the server mints it); ``channel_type="TEST"`` marks a test channel, ``None``
-        leaves the channel out; ``channel_key`` defaults to the ``CHANNEL_KEY`` setting;
-        ``v2_status`` ("READY", "VERIFIED", "FAILED") overrides what ``certified`` implies.
+        (the server mints it). A result not certified is ``READY`` (the person gave
+        up) unless ``failure`` (a reason, or ``{"reason", "pgCode", "pgMessage"}``)
+        makes it ``FAILED``; ``v2_status`` forces a status; ``channel_type="TEST"``
+        marks a test channel, ``None`` leaves the channel out; ``channel_key`` defaults to
+        the ``CHANNEL_KEY`` setting; ``requested_customer`` is what the caller typed.
         """
+        if provider not in PROVIDERS:
+            raise ValueError(f"unknown provider {provider!r}; known: {', '.join(PROVIDERS)}")
         if self.api_version == "v2":
             imp_uid = imp_uid or merchant_uid or secrets.token_hex(16)
+        elif merchant_uid is None:
+            merchant_uid = f"mid_{int(self.now() * 1000)}{secrets.randbelow(1000):03d}"
+        elif not merchant_uid:
+            raise ValueError("merchant_uid is required on V1 (IMP.certification requires it)")
         if isinstance(birth_date, str):
             birth_date = date.fromisoformat(birth_date)
-        person = FakePerson(name, birth_date, gender, phone, carrier, foreigner)
+        unified = provider == "inicis_unified"
+        if isinstance(gender, _Default):
+            gender = None if unified else "male"
+        if isinstance(foreigner, _Default):
+            foreigner = None if provider in ("inicis_unified", "inicis") else False
+        person = FakePerson(name, birth_date, gender, phone, carrier, bool(foreigner), seed)
         imp_uid = imp_uid or f"imp_{secrets.randbelow(10**12):012d}"
         if isinstance(certified_at, datetime):
             certified_ts = int(certified_at.timestamp())
@@ -267,7 +328,7 @@ class FakePortOne:
         else:
             certified_ts = int(self.now())
         midnight_kst = datetime(birth_date.year, birth_date.month, birth_date.day, tzinfo=KST)
-        record = {
+        record: dict[str, Any] = {
             "imp_uid": imp_uid,
             "merchant_uid": merchant_uid,
             "pg_tid": f"{provider}-{secrets.token_hex(8)}",
@@ -277,26 +338,35 @@ class FakePortOne:
             "birthday": birth_date.isoformat(),
             # Deprecated but still sent: 00:00 KST of the birth date, in Unix seconds.
             "birth": int(midnight_kst.timestamp()),
-            "foreigner": foreigner if provider != "danal" else False,
+            # Danal: false unless the foreigner option is contracted, and foreigner_v2 null.
+            "foreigner": bool(foreigner) if provider != "danal" else False,
             "foreigner_v2": foreigner if provider != "danal" else None,
-            "phone": phone,
-            "carrier": carrier if provider != "inicis_unified" else None,
-            "certified": certified,
-            "certified_at": certified_ts if certified else 0,
-            "unique_key": person.ci if ci is True else (ci or None),
-            # KG이니시스 never sends a DI.
-            "unique_in_site": None
-            if provider == "inicis_unified"
-            else person.di(self.site, provider),
-            "origin": origin,
-            # Not sent on V1 (keys starting with "_" are the fake's own).
-            "_channel_type": channel_type,
-            "_channel_key": channel_key or get("CHANNEL_KEY") or "channel-key-fake",
-            "_status": v2_status or ("VERIFIED" if certified else "FAILED"),
         }
+        # Present only where the provider gives them: Danal with approval, KCP always,
+        # Inicis 통합인증 the phone only, card 본인인증 neither.
+        if provider == "kcp_v2" or (provider == "danal" and self.phone_approved) or unified:
+            record["phone"] = phone
+        if provider == "kcp_v2" or (provider == "danal" and self.phone_approved):
+            record["carrier"] = carrier
+        record.update(
+            {
+                "certified": certified,
+                "certified_at": certified_ts if certified else 0,
+                "unique_key": person.ci if ci is True else (ci or None),
+                # KG이니시스 통합인증 never sends a DI.
+                "unique_in_site": None if unified else person.di(self.site, provider),
+                "origin": origin,
+                # Not sent on V1 (keys starting with "_" are the fake's own).
+                "_channel_type": channel_type,
+                "_channel_key": channel_key or get("CHANNEL_KEY") or "channel-key-fake",
+                "_status": v2_status or ("VERIFIED" if certified else None),
+                "_failure": _failure(failure) if failure is not None else None,
+                "_requested_customer": dict(requested_customer or {}),
+            }
+        )
         self.store.set(f"cert:{imp_uid}", record)
         for key in ("name", "phone", "unique_key", "unique_in_site"):
-            if record[key]:
+            if record.get(key):
                 ISSUED_PERSONAL_DATA.add(str(record[key]))
         return imp_uid
 
@@ -313,8 +383,11 @@ class FakePortOne:
         record = self.store.get(f"cert:{imp_uid}")
         return dict(record) if record else None
 
-    def person_ci(self, name: str, birth_date: date, gender: str | None = "male") -> str:
-        return FakePerson(name, birth_date, gender).ci
+    def person_ci(
+        self, name: str, birth_date: date, gender: str | None = None, *, seed: str = ""
+    ) -> str:
+        """The CI this fake gives the person (``gender`` plays no part; kept for old callers)."""
+        return FakePerson(name, birth_date, seed=seed).ci
 
     # --- faults ---
 
@@ -379,12 +452,12 @@ class FakePortOne:
     def handle(
         self, method: str, path: str, headers: dict[str, str], body: bytes | str | None
     ) -> FakeResponse:
-        """Answer one HTTP request (``path`` relative to the API root)."""
-        path = path.split("?", 1)[0]
+        """Answer one HTTP request (``path`` relative to the API root, with its query)."""
+        path, _, query = path.partition("?")
         endpoint = _endpoint(path)
         self.store.incr("count:all")
         self.store.incr(f"count:{endpoint}")
-        response = self._answer(method.upper(), path, endpoint, headers, body)
+        response = self._answer(method.upper(), path, query, endpoint, headers, body)
         response.delay += self.latency
         self.log.append((method.upper(), endpoint, response.status))
         return response
@@ -393,6 +466,7 @@ class FakePortOne:
         self,
         method: str,
         path: str,
+        query: str,
         endpoint: str,
         headers: dict[str, str],
         body: bytes | str | None,
@@ -405,7 +479,7 @@ class FakePortOne:
                 return _json(405, _envelope(None, -1, "Method Not Allowed"))
             return self._get_token(headers, body)
         if endpoint == "certification" and path.startswith("/identity-verifications/"):
-            return self._identity_verification(method, path, headers)
+            return self._identity_verification(method, path, query, headers)
         if endpoint == "certification":
             return self._certification(method, path, headers)
         return _json(404, _envelope(None, -1, "Not Found"))
@@ -455,9 +529,9 @@ class FakePortOne:
         return _json(405, _envelope(None, -1, "Method Not Allowed"))
 
     def _identity_verification(
-        self, method: str, path: str, headers: dict[str, str]
+        self, method: str, path: str, query: str, headers: dict[str, str]
     ) -> FakeResponse:
-        """V2: ``GET /identity-verifications/{identityVerificationId}``."""
+        """V2: ``GET /identity-verifications/{identityVerificationId}[?storeId=…]``."""
         value = _header(headers, "Authorization") or ""
         if not value.startswith("PortOne ") or not secrets.compare_digest(
             value[len("PortOne ") :], self.api_secret
@@ -465,14 +539,21 @@ class FakePortOne:
             return _json(401, {"type": "UNAUTHORIZED", "message": UNAUTHORIZED_MESSAGE})
         if method != "GET":
             return _json(405, {"type": "INVALID_REQUEST", "message": "Method Not Allowed"})
+        store_ids = parse_qs(query, keep_blank_values=True).get("storeId")
+        if store_ids is not None and self.store_id is not None:
+            # Only a store the secret may access; none given means the verification's own store.
+            if len(store_ids) != 1 or not store_ids[0]:
+                return _json(
+                    400, {"type": "INVALID_REQUEST", "message": "storeId가 올바르지 않습니다."}
+                )
+            if store_ids[0] != self.store_id:
+                return _json(
+                    403, {"type": "FORBIDDEN", "message": "해당 상점에 접근할 권한이 없습니다."}
+                )
         record = self.get_record(unquote(path[len("/identity-verifications/") :]))
         if record is None:
             return _json(
-                404,
-                {
-                    "type": "IDENTITY_VERIFICATION_NOT_FOUND",
-                    "message": "본인인증 건이 존재하지 않습니다.",
-                },
+                404, {"type": "IDENTITY_VERIFICATION_NOT_FOUND", "message": V2_NOT_FOUND_MESSAGE}
             )
         return _json(200, _v2_record(record))
 
@@ -502,13 +583,31 @@ def _iso(timestamp: int) -> str:
     return datetime.fromtimestamp(timestamp, UTC).isoformat().replace("+00:00", "Z")
 
 
-def _v2_record(record: dict[str, Any]) -> dict[str, Any]:
-    """The same result as PortOne V2 describes an identity verification."""
-    status = record.get("_status") or ("VERIFIED" if record["certified"] else "FAILED")
+def _failure(failure: str | dict[str, str]) -> dict[str, str]:
+    if isinstance(failure, str):
+        return {"reason": failure}
+    return {k: v for k, v in failure.items() if k in ("reason", "pgCode", "pgMessage") and v}
+
+
+def _v2_status(record: dict[str, Any]) -> str:
+    status = record.get("_status")
     if status == "VERIFIED" and not record["certified"]:
-        status = "FAILED"  # update_certification(certified=False) wins
-    verified = status == "VERIFIED"
+        status = None  # update_certification(certified=False) wins
+    if status in ("READY", "VERIFIED", "FAILED"):
+        return str(status)
+    return "FAILED" if record.get("_failure") else "READY"
+
+
+def _v2_record(record: dict[str, Any]) -> dict[str, Any]:
+    """The same result as PortOne V2 describes an identity verification.
+
+    Fields a status requires are always there (``requestedCustomer`` on READY and
+    FAILED, ``failure`` on FAILED; ``verifiedCustomer``, ``verifiedAt``, ``pgTxId``
+    and ``pgRawResponse`` on VERIFIED); optional ones are left out, never null.
+    """
+    status = _v2_status(record)
     at = record["certified_at"] or int(time.time())
+    provider = str(record["pg_provider"]).upper()
     answer: dict[str, Any] = {
         "status": status,
         "id": record["imp_uid"],
@@ -517,33 +616,43 @@ def _v2_record(record: dict[str, Any]) -> dict[str, Any]:
             "id": "channel-id-fake",
             "key": record.get("_channel_key", "channel-key-fake"),
             "name": "fake",
-            "pgProvider": str(record["pg_provider"]).upper(),
+            "pgProvider": provider,
             "pgMerchantId": "fake-merchant",
         },
         "requestedAt": _iso(at - 30),
         "updatedAt": _iso(at),
         "statusChangedAt": _iso(at),
-        "pgTxId": record["pg_tid"],
         "version": "V2",
     }
     if record.get("_channel_type") is None:
         del answer["channel"]  # optional in PortOne's schema
-    if verified:
-        answer["verifiedAt"] = _iso(at)
-        gender = record.get("gender")
-        customer = {
-            "name": record["name"],
-            "birthDate": record["birthday"],
-            "gender": gender.upper() if isinstance(gender, str) else None,
-            "isForeigner": record.get("foreigner_v2"),
-            "ci": record["unique_key"],
-            "di": record["unique_in_site"],
-            "phoneNumber": record["phone"],
-            "operator": {"LGT": "LGU", "LGT_MVNO": "LGU_MVNO"}.get(
-                record["carrier"], record["carrier"]
-            ),
-        }
-        answer["verifiedCustomer"] = {k: v for k, v in customer.items() if v is not None}
+    if status != "READY":
+        answer["pgTxId"] = record["pg_tid"]
+    if status != "VERIFIED":
+        answer["requestedCustomer"] = dict(record.get("_requested_customer") or {})
+    if status == "FAILED":
+        answer["failure"] = record.get("_failure") or {"reason": V2_FAILURE_REASON}
+        return answer
+    if status == "READY":
+        return answer
+    gender = record.get("gender")
+    carrier = record.get("carrier")
+    customer = {
+        "name": record["name"],
+        "birthDate": record.get("birthday"),
+        "gender": gender.upper() if isinstance(gender, str) else None,
+        "isForeigner": record.get("foreigner_v2"),
+        "ci": record.get("unique_key"),
+        "di": record.get("unique_in_site"),
+        "phoneNumber": record.get("phone"),
+        "operator": V2_OPERATORS.get(carrier, carrier) if isinstance(carrier, str) else None,
+    }
+    answer["verifiedCustomer"] = {k: v for k, v in customer.items() if v is not None}
+    answer["verifiedAt"] = _iso(at)
+    # The provider's own answer, as text; PortOne passes it on unparsed.
+    answer["pgRawResponse"] = json.dumps(
+        {"provider": provider, "tid": record["pg_tid"], "result": "0000"}, separators=(",", ":")
+    )
     return answer
 
 

@@ -42,6 +42,14 @@
     init: function (code) { impCode = code; },
     certification: function (params, callback) {
       params = params || {};
+      // IMP.certification requires merchant_uid: without one nothing is recorded.
+      if (!params.merchant_uid) {
+        if (typeof callback === "function") {
+          callback({ success: false, imp_uid: null, merchant_uid: null,
+                     error_code: "F400", error_msg: "merchant_uid는 필수입니다." });
+        }
+        return;
+      }
       var query = new URLSearchParams();
       query.set("merchant_uid", params.merchant_uid || "");
       query.set("imp_code", impCode || "");
@@ -55,21 +63,55 @@
     }
   };
 
+  // The V2 SDK answers IdentityVerificationResponse (browser-sdk.yml): transactionType,
+  // identityVerificationId, identityVerificationTxId, and on failure code and message
+  // (pgCode, pgMessage when the provider gave them). `code` is one of the documented
+  // error codes; which situation yields which is not documented, so: the provider said
+  // no → PGProviderError, the person gave up → Cancelled, bad parameters → RequestParseFailed.
+  var V2_CODES = {
+    IDENTITY_VERIFICATION_FAILED: "PGProviderError",
+    IDENTITY_VERIFICATION_CANCELLED: "Cancelled"
+  };
+
+  function v2Response(params, result) {
+    var answer = {
+      transactionType: "IDENTITY_VERIFICATION",
+      identityVerificationId: (result && result.identityVerificationId) || params.identityVerificationId,
+      identityVerificationTxId: (result && result.identityVerificationTxId) || undefined
+    };
+    if (!result || result.code) {
+      var code = result && result.code;
+      answer.code = V2_CODES[code] || code || "Cancelled";
+      answer.message = (result && result.message) || "사용자가 본인인증을 취소하였습니다.";
+      if (result && result.pgCode) answer.pgCode = result.pgCode;
+      if (result && result.pgMessage) answer.pgMessage = result.pgMessage;
+    }
+    return answer;
+  }
+
   window.PortOne = {
     sandbox: true,
     requestIdentityVerification: function (params) {
       params = params || {};
+      // Required by the SDK (browser-sdk.yml IdentityVerificationRequest); channelKey is optional.
+      var missing = ["storeId", "identityVerificationId"].filter(function (key) {
+        return !params[key];
+      });
+      if (missing.length) {
+        return Promise.resolve(v2Response(params, {
+          code: "RequestParseFailed", message: missing.join(", ") + " 파라미터가 필요합니다."
+        }));
+      }
       var query = new URLSearchParams();
       query.set("api", "v2");
-      query.set("merchant_uid", params.identityVerificationId || "");
-      query.set("imp_code", params.storeId || "");
+      query.set("merchant_uid", params.identityVerificationId);
+      query.set("imp_code", params.storeId);
       if (params.channelKey) query.set("channel_key", params.channelKey);
       var redirect = params.redirectUrl && MOBILE ? params.redirectUrl : null;
       return new Promise(function (resolve) {
-        openProvider(query, redirect, resolve, {
-          identityVerificationId: params.identityVerificationId,
-          code: "IDENTITY_VERIFICATION_CANCELLED", message: "사용자가 본인인증 창을 닫았습니다."
-        });
+        openProvider(query, redirect, function (result) {
+          resolve(v2Response(params, result));
+        }, { code: "IDENTITY_VERIFICATION_CANCELLED", message: "사용자가 본인인증 창을 닫았습니다." });
       });
     }
   };
