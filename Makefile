@@ -50,7 +50,7 @@ contract: .venv-contract/.installed .venv-iamport/.installed
 .venv-contract/.installed: pyproject.toml
 	test -x .venv-contract/bin/python || $(PYTHON) -m venv .venv-contract
 	.venv-contract/bin/python -m pip install -q --upgrade pip
-	.venv-contract/bin/python -m pip install -q -e ".[test]" portone-server-sdk==0.21.0
+	.venv-contract/bin/python -m pip install -q -e . --group test portone-server-sdk==0.21.0
 	touch $@
 
 ## ruff, mypy and the migration check.
