@@ -96,7 +96,7 @@ PORTONE_CERT = {
     "IMP_KEY": os.environ.get("PORTONE_IMP_KEY", "sandbox-imp-key"),
     "IMP_SECRET": os.environ.get("PORTONE_IMP_SECRET", "sandbox-imp-secret"),
     "IMP_CODE": os.environ.get("PORTONE_IMP_CODE", "imp00000000"),
-    "CHANNEL_KEY": os.environ.get("PORTONE_CHANNEL_KEY") or None,
+    "CHANNEL_KEY": os.environ.get("PORTONE_CHANNEL_KEY", "channel-key-sandbox"),
     "REVERIFY_AFTER": timedelta(days=365),
     "SANDBOX": SANDBOX,
     # Let visitors verify before they sign up (see demo.views.signup).

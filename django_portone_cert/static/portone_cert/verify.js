@@ -92,6 +92,7 @@
       var params = { merchant_uid: attempt.merchant_uid };
       if (attempt.channel_key) params.channelKey = attempt.channel_key;
       else if (attempt.pg) params.pg = attempt.pg;
+      if (config.company) params.company = config.company;
       if (isMobile()) {
         params.popup = false;
         params.m_redirect_url = redirectUrl();
@@ -128,6 +129,8 @@
       identityVerificationId: attempt.identity_verification_id,
       channelKey: attempt.channel_key
     };
+    // CPTITLE is Danal's key; PortOne hands each provider only its own entry of `bypass`.
+    if (config.company) request.bypass = { danal: { CPTITLE: config.company } };
     if (isMobile()) request.redirectUrl = redirectUrl();
     window.PortOne.requestIdentityVerification(request).then(function (result) {
       if (!result || result.code) {
