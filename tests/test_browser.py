@@ -35,7 +35,7 @@ CHROMIUM_ARGS = [
 ]
 PASSWORD = "demo-pass-1234"
 USERS = ("adult", "minor", "canceller", "phone", "clicker", "slow", "blocked", "ipad", "kakao")
-USERS += ("stub",)
+USERS += ("stub", "forced")
 COMPANY = "django-portone-cert demo"
 IPAD_DESKTOP = (  # iPadOS Safari asking for the desktop site: only the touch screen tells
     "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 "
@@ -86,6 +86,27 @@ window.PortOne = {
     record(request);
     return Promise.resolve({identityVerificationId: request.identityVerificationId,
                             code: "IDENTITY_VERIFICATION_FAILED", message: "bridge"});
+  }
+};
+"""
+# PortOne documents V1's popup as forced on PCs: a stand-in that opens one whatever it is told.
+FORCED_POPUP_SDK = """
+window.__calls = [];
+function run(params, answer) {
+  window.__calls.push(params);
+  if (!window.open("about:blank", "provider")) setTimeout(answer, 0);
+}
+window.IMP = {
+  init: function () {},
+  certification: function (params, callback) {
+    run(params, function () { callback({success: false, error_msg: "blocked"}); });
+  }
+};
+window.PortOne = {
+  requestIdentityVerification: function (request) {
+    return new Promise(function (resolve) {
+      run(request, function () { resolve({code: "BLOCKED", message: "blocked"}); });
+    });
   }
 };
 """
@@ -447,3 +468,32 @@ def test_what_the_sdk_is_given_and_a_bridge_false(browser: Browser, demo: Site) 
         "e => e.name.endsWith('/prepare/')).length === 2"
     )
     assert len(prepares) == 2
+
+
+def test_a_popup_blocked_even_in_redirect_mode_waits_for_the_next_click(
+    browser: Browser, demo: Site
+) -> None:
+    page = login(browser, demo, "forced")
+    page.context.add_init_script(BLOCK_POPUPS)
+    page.route(
+        "**/portone-cert/sandbox/*.js",
+        lambda route: route.fulfill(content_type="application/javascript", body=FORCED_POPUP_SDK),
+    )
+    prepares = count_prepares(page)
+    open_verify_page(page, f"{demo}/adult/")
+    status = page.locator("[data-portone-cert-status]")
+    for clicks in (1, 2):
+        page.click("[data-portone-cert-start]")
+        page.wait_for_function(
+            "document.querySelector('[data-portone-cert-status]').textContent.includes('팝업')"
+        )
+        assert "브라우저가 본인인증 창을 차단했습니다." in status.inner_text()
+        assert page.locator("[data-portone-cert-start]").is_enabled()
+        calls = page.evaluate("window.__calls")
+        # Each click: the popup from the click, then redirect mode; never the SDK's failure.
+        assert len(calls) == 2 * clicks
+    ids = {call.get("merchant_uid") or call.get("identityVerificationId") for call in calls}
+    assert len(ids) == 1 and len(prepares) == 1  # the one attempt, kept for the next click
+    assert [call.get("popup") for call in calls] == (
+        [None] * 4 if demo.version == "v2" else [True, False, True, False]
+    )
