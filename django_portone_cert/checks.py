@@ -12,7 +12,13 @@ from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
 from .ages import RULES
-from .conf import DEFAULT_API_BASE_URL, DEFAULT_V2_API_BASE_URL, DEFAULTS, SETTING_NAME
+from .conf import (
+    DEFAULT_API_BASE_URL,
+    DEFAULT_V2_API_BASE_URL,
+    DEFAULTS,
+    SETTING_NAME,
+    V2_MIN_READ_TIMEOUT,
+)
 from .exceptions import ConfigurationError
 
 HINT_CONSOLE = "Find it in the PortOne console: 결제 연동 > 식별코드・API Keys > V1 API."
@@ -67,7 +73,7 @@ def check_settings(
         elif not isinstance(value(key), str):
             errors.append(Error(f"{_name(key)} must be a string.", id="portone_cert.E005"))
 
-    for key in ("CHANNEL_KEY", "PG", "THROTTLE_RATE", "API_SECRET", "STORE_ID"):
+    for key in ("CHANNEL_KEY", "PG", "COMPANY", "THROTTLE_RATE", "API_SECRET", "STORE_ID"):
         if value(key) is not None and not isinstance(value(key), str):
             errors.append(Error(f"{_name(key)} must be a string or None.", id="portone_cert.E005"))
 
@@ -93,15 +99,29 @@ def check_settings(
             )
         )
 
-    if not _is_timeout(value("TIMEOUT")):
+    timeout = value("TIMEOUT")
+    if timeout is not None and not _is_timeout(timeout):
         errors.append(
             Error(
                 f"{_name('TIMEOUT')} must be a positive number of seconds or a "
                 "(connect, read) pair of them.",
-                hint='For example "TIMEOUT": (3.05, 10).',
+                hint='For example "TIMEOUT": (3.05, 10), or None for the default.',
                 id="portone_cert.E007",
             )
         )
+    elif timeout is not None and version == "v2":
+        read = timeout if _positive_number(timeout) else timeout[1]
+        if read < V2_MIN_READ_TIMEOUT:
+            errors.append(
+                Warning(
+                    f"{_name('TIMEOUT')} gives PortOne V2 a read timeout of {read:g} s; "
+                    f"PortOne asks for at least {V2_MIN_READ_TIMEOUT:g} s.",
+                    hint="Leave TIMEOUT unset (V2 default (3.05, 60)) or use e.g. (3.05, 60); "
+                    "DEADLINE still bounds a whole verification. See "
+                    "https://developers.portone.io/api/rest-v2 (요청 타임아웃 정책).",
+                    id="portone_cert.W012",
+                )
+            )
 
     if not _positive_number(value("DEADLINE")):
         errors.append(
@@ -224,6 +244,7 @@ def check_settings(
             )
         )
 
+    errors.extend(_check_channel(version, value("CHANNEL_KEY"), value("PG")))
     errors.extend(
         _check_keys(value("ENCRYPTION_KEYS"), value("HASH_KEY"), value("HASH_KEY_FALLBACKS"))
     )
@@ -272,6 +293,32 @@ def _is_duration(value: Any, *, optional: bool) -> bool:
     if isinstance(value, timedelta):
         return value > timedelta(0)
     return _positive_number(value)
+
+
+def _check_channel(version: Any, channel_key: Any, pg: Any) -> list[CheckMessage]:
+    """V1 channel hygiene: say which 본인인증 channel PortOne must use."""
+    if version != "v1" or channel_key:
+        return []
+    if not pg:
+        return [
+            Warning(
+                f"Neither {_name('CHANNEL_KEY')} nor {_name('PG')} is set: PortOne opens the "
+                "store's default channel, which may be a test channel or not a 본인인증 one.",
+                hint="Set CHANNEL_KEY to the 본인인증 channel's key (PortOne console: 결제 연동 > "
+                "연동 정보 > 채널 관리).",
+                id="portone_cert.W010",
+            )
+        ]
+    if isinstance(pg, str) and pg.strip().lower() == "danal":
+        return [
+            Warning(
+                f'{_name("PG")} is a bare "danal": the same code names Danal\'s phone payment '
+                "and phone 본인인증 channels, so PortOne may pick either.",
+                hint='Set CHANNEL_KEY, or name the merchant id: "danal.{CPID}".',
+                id="portone_cert.W011",
+            )
+        ]
+    return []
 
 
 def _check_keys(encryption_keys: Any, hash_key: Any, hash_fallbacks: Any) -> list[CheckMessage]:

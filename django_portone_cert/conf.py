@@ -19,6 +19,13 @@ AgeRule = Literal["full", "year"]
 DEFAULT_API_BASE_URL = "https://api.iamport.kr"
 DEFAULT_V2_API_BASE_URL = "https://api.portone.io"
 
+# (connect, read) seconds. PortOne asks V2 callers for a read timeout of at least
+# 60 s (developers.portone.io/api/rest-v2, "요청 타임아웃 정책"); DEADLINE still
+# bounds a whole verification.
+DEFAULT_TIMEOUT = (3.05, 10.0)
+DEFAULT_V2_TIMEOUT = (3.05, 60.0)
+V2_MIN_READ_TIMEOUT = 60.0
+
 DEFAULTS: dict[str, Any] = {
     "API_VERSION": "v1",
     "IMP_KEY": None,
@@ -28,11 +35,13 @@ DEFAULTS: dict[str, Any] = {
     "STORE_ID": None,
     "CHANNEL_KEY": None,
     "PG": None,
+    # The service's name or URL shown by the provider (V1 `company`, V2 Danal `CPTITLE`).
+    "COMPANY": None,
     # None: PortOne's own, by API_VERSION.
     "API_BASE_URL": None,
     "ALLOW_TEST_CHANNEL": False,
-    # (connect, read) seconds for every request to PortOne.
-    "TIMEOUT": (3.05, 10.0),
+    # (connect, read) seconds for every request to PortOne; None: by API_VERSION.
+    "TIMEOUT": None,
     # Seconds a whole verification may spend talking to PortOne, retries included.
     "DEADLINE": 20.0,
     # Extra tries for the safe calls (getToken, GET) after a transport error or a 5xx.
@@ -148,8 +157,15 @@ class AppSettings:
         return str(value).rstrip("/")
 
     @property
+    def COMPANY(self) -> str | None:
+        value = get("COMPANY")
+        return str(value) if value else None
+
+    @property
     def TIMEOUT(self) -> tuple[float, float]:
         value = get("TIMEOUT")
+        if value is None:
+            return DEFAULT_V2_TIMEOUT if self.API_VERSION == "v2" else DEFAULT_TIMEOUT
         if isinstance(value, int | float):
             return (float(value), float(value))
         connect, read = value

@@ -20,6 +20,10 @@ PAGE_MESSAGES: dict[str, str | Promise] = {
     "checking": _("Checking the verification result…"),
     "success": _("Verified. Taking you back…"),
     "cancelled": _("The identity verification was cancelled or failed."),
+    "popup_blocked": _(
+        "Your browser blocked the identity verification window. Allow pop-ups for this site, "
+        "or press the button again."
+    ),
     "network": _("The server could not be reached. Check your connection and try again."),
     "throttled": _("Too many attempts. Please wait a moment and try again."),
     "not_authenticated": _("Please log in again."),

@@ -237,6 +237,8 @@ class VerifyPageView(AccessMixin, TemplateView):  # an HTML page: not in the API
                     "prepareUrl": reverse("portone_cert:prepare"),
                     "certifyUrl": reverse("portone_cert:certify"),
                     "next": next_url,
+                    # Shown by the provider (V1 `company`, V2 Danal `CPTITLE`).
+                    "company": app_settings.COMPANY,
                     "messages": verify_page_messages(),
                 },
             }

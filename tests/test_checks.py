@@ -9,7 +9,8 @@ from django.core.management.base import SystemCheckError
 
 from django_portone_cert.checks import check_sandbox_identities, check_settings
 
-VALID = {"IMP_KEY": "k", "IMP_SECRET": "s", "IMP_CODE": "imp12345678"}
+VALID = {"IMP_KEY": "k", "IMP_SECRET": "s", "IMP_CODE": "imp12345678", "CHANNEL_KEY": "c"}
+V2 = {"API_VERSION": "v2", "API_SECRET": "s", "STORE_ID": "store-1", "CHANNEL_KEY": "c"}
 
 
 def ids(settings: Any, config: Any, **extra: Any) -> list[str]:
@@ -27,7 +28,7 @@ def test_valid_settings_pass(settings: Any) -> None:
     ("config", "expected"),
     [
         ("not a dict", ["portone_cert.E001"]),
-        ({}, ["portone_cert.E002", "portone_cert.E003", "portone_cert.E004"]),
+        ({}, ["portone_cert.E002", "portone_cert.E003", "portone_cert.E004", "portone_cert.W010"]),
         ({**VALID, "IMP_KEY": ""}, ["portone_cert.E002"]),
         ({**VALID, "IMP_SECRET": None}, ["portone_cert.E003"]),
         ({**VALID, "IMP_CODE": 123}, ["portone_cert.E005"]),
@@ -49,6 +50,12 @@ def test_valid_settings_pass(settings: Any) -> None:
         ({**VALID, "DEADLINE": 0}, ["portone_cert.E017"]),
         ({**VALID, "RETRIES": 9}, ["portone_cert.E017"]),
         ({**VALID, "RETRY_BACKOFF": -1}, ["portone_cert.E017"]),
+        ({**VALID, "COMPANY": 7}, ["portone_cert.E005"]),
+        ({**VALID, "CHANNEL_KEY": None}, ["portone_cert.W010"]),
+        ({**VALID, "CHANNEL_KEY": "", "PG": "danal"}, ["portone_cert.W011"]),
+        ({**VALID, "CHANNEL_KEY": None, "PG": "Danal "}, ["portone_cert.W011"]),
+        ({**V2, "TIMEOUT": (3.05, 10)}, ["portone_cert.W012"]),
+        ({**V2, "TIMEOUT": 30}, ["portone_cert.W012"]),
     ],
 )
 def test_each_problem_has_its_id(settings: Any, config: Any, expected: list[str]) -> None:
@@ -65,6 +72,34 @@ def test_accepted_shapes(settings: Any) -> None:
         "AGE_RULE": "year",
     }
     assert ids(settings, config) == []
+
+
+def test_channel_and_timeout_shapes_that_pass(settings: Any) -> None:
+    assert ids(settings, {**VALID, "CHANNEL_KEY": None, "PG": "danal.A010002002"}) == []
+    assert ids(settings, {**VALID, "CHANNEL_KEY": None, "PG": "inicis_unified"}) == []
+    # CHANNEL_KEY wins over PG, so a bare PG beside it is harmless.
+    assert ids(settings, {**VALID, "PG": "danal"}) == []
+    assert ids(settings, {**VALID, "TIMEOUT": (3.05, 10), "COMPANY": "www.example.kr"}) == []
+    # V2: the default is PortOne's minimum; a longer read timeout is fine.
+    assert ids(settings, V2) == []
+    assert ids(settings, {**V2, "TIMEOUT": (3, 60)}) == []
+    assert ids(settings, {**V2, "TIMEOUT": 90}) == []
+    # The channel warnings are V1's: V2 requires CHANNEL_KEY (E021) instead.
+    assert ids(settings, {**V2, "CHANNEL_KEY": None}) == ["portone_cert.E021"]
+
+
+def test_channel_and_timeout_warnings_through_call_command(settings: Any, capsys: Any) -> None:
+    settings.PORTONE_CERT = {**VALID, "CHANNEL_KEY": None, "PG": "danal"}
+    call_command("check")
+    err = capsys.readouterr().err
+    assert "portone_cert.W011" in err and "danal.{CPID}" in err
+    settings.PORTONE_CERT = {**V2, "TIMEOUT": (3.05, 10)}
+    call_command("check")
+    err = capsys.readouterr().err
+    assert "portone_cert.W012" in err and "at least 60 s" in err
+    settings.PORTONE_CERT = {k: v for k, v in VALID.items() if k != "CHANNEL_KEY"}
+    call_command("check")
+    assert "portone_cert.W010" in capsys.readouterr().err
 
 
 def test_http_base_url_warns_only_without_debug(settings: Any) -> None:

@@ -22,6 +22,9 @@ def test_defaults_are_read_from_one_place(settings: Any) -> None:
     assert DEFAULTS["API_VERSION"] == app_settings.API_VERSION == "v1"
     settings.PORTONE_CERT = {"API_VERSION": "v2"}
     assert app_settings.API_BASE_URL == "https://api.portone.io"
+    # PortOne asks V2 callers for a read timeout of at least 60 s.
+    assert app_settings.TIMEOUT == (3.05, 60.0)
+    assert app_settings.COMPANY is None
 
 
 def test_read_lazily_with_override_settings() -> None:

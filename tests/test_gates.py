@@ -303,6 +303,13 @@ def test_next_round_trip(client_for: Any) -> None:
     assert config["next"] == target
     assert config["prepareUrl"] == "/portone-cert/prepare/"
     assert config["certifyUrl"] == "/portone-cert/certifications/"
+    assert config["company"] is None
+
+
+def test_company_reaches_the_verify_page(client_for: Any, settings: Any) -> None:
+    settings.PORTONE_CERT = {**settings.PORTONE_CERT, "COMPANY": "www.example.kr"}
+    page = client_for(None).get("/portone-cert/verify/")
+    assert page.context["config"]["company"] == "www.example.kr"
 
 
 @pytest.mark.parametrize(

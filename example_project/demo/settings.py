@@ -96,7 +96,9 @@ PORTONE_CERT = {
     "IMP_KEY": os.environ.get("PORTONE_IMP_KEY", "sandbox-imp-key"),
     "IMP_SECRET": os.environ.get("PORTONE_IMP_SECRET", "sandbox-imp-secret"),
     "IMP_CODE": os.environ.get("PORTONE_IMP_CODE", "imp00000000"),
-    "CHANNEL_KEY": os.environ.get("PORTONE_CHANNEL_KEY") or None,
+    "CHANNEL_KEY": os.environ.get("PORTONE_CHANNEL_KEY", "channel-key-sandbox"),
+    # The service name the provider shows (V1 `company`, V2 Danal `CPTITLE`).
+    "COMPANY": os.environ.get("PORTONE_COMPANY", "django-portone-cert demo"),
     "REVERIFY_AFTER": timedelta(days=365),
     "SANDBOX": SANDBOX,
     # Let visitors verify before they sign up (see demo.views.signup).

@@ -1,7 +1,13 @@
 /* django-portone-cert: the verify page. No framework, no build step.
  *
- * prepare/ -> IMP.certification (popup on PC, redirect on mobile) -> certifications/ -> next.
+ * prepare/ -> IMP.certification / PortOne.requestIdentityVerification -> certifications/ -> next.
  * Only the ids go to the server; it re-reads the result from PortOne itself.
+ *
+ * Browsers let a page open a window only from the user's click. So on a PC the page prepares an
+ * attempt ahead (on load, and again after one is used, failed or went stale) and the click calls
+ * the SDK at once; the SDK opens PortOne's popup inside the click. Without a ready attempt, or
+ * when the popup is blocked anyway, it runs in redirect mode, which needs no popup. Phones,
+ * iPads (also in desktop mode) and in-app browsers always use redirect mode.
  */
 (function () {
   "use strict";
@@ -19,6 +25,13 @@
     "imp_uid", "merchant_uid", "success", "imp_success", "error_code", "error_msg",
     "identityVerificationId", "identityVerificationTxId", "transactionType", "code", "message"
   ];
+  // In-app browsers (WebViews) block or mishandle popups: KakaoTalk, Naver, Instagram,
+  // Facebook, Line, Daum, and any Android WebView ("; wv)").
+  var IN_APP = /KAKAOTALK|NAVER\(inapp|Instagram|FBAN|FBAV|FB_IAB|\bLine\/|DaumApps|; wv\)/i;
+  // An attempt counts as stale this long before the server's expiry.
+  var EXPIRY_MARGIN_MS = 60 * 1000;
+  // After a failed prepare/, wait this long before preparing ahead again.
+  var RETRY_AFTER_MS = 15 * 1000;
 
   function show(text, kind) {
     statusNode.textContent = text || "";
@@ -46,7 +59,10 @@
       body: JSON.stringify(body || {})
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (data) {
-        return { ok: response.ok, status: response.status, code: data.code, detail: data.detail, data: data };
+        return {
+          ok: response.ok, status: response.status, code: data.code, detail: data.detail,
+          data: data, date: response.headers.get("Date")
+        };
       });
     }, function () {
       return { ok: false, status: 0, code: "network" };
@@ -64,109 +80,237 @@
       }
       show(messageFor(result.code, result.detail));
       busy(false);
+      prepareAhead();
     });
   }
 
+  // --- where the SDK may open a popup ---
+
   function isMobile() {
-    return /Mobi|Android|iPhone|iPad|iPod/i.test(navigator.userAgent);
+    var ua = navigator.userAgent;
+    // iPadOS in desktop mode says "Macintosh"; only its touch screen gives it away.
+    return /Mobi|Android|iPhone|iPad|iPod/i.test(ua) ||
+      (/Macintosh/.test(ua) && navigator.maxTouchPoints > 1);
+  }
+
+  function redirectOnly() {
+    return isMobile() || IN_APP.test(navigator.userAgent);
   }
 
   function redirectUrl() {
     return window.location.origin + window.location.pathname + "?next=" + encodeURIComponent(config.next);
   }
 
+  // --- attempts prepared ahead ---
+
+  var ready = null;      // {attempt, staleAt, inClick}: the next click's attempt
+  var pending = null;    // the prepare/ request under way
+  var failedAt = 0;
+  var running = false;   // an SDK call is under way
+
+  function fresh() {
+    return ready !== null && Date.now() < ready.staleAt;
+  }
+
+  // The attempt's life as the server counts it, so a wrong local clock does not matter.
+  function staleAt(result, sentAt) {
+    var expires = Date.parse(result.data.expires_at);
+    var serverNow = result.date ? Date.parse(result.date) : NaN;
+    var life = expires - (isNaN(serverNow) ? Date.now() : serverNow);
+    return sentAt + (isNaN(life) ? 0 : life) - EXPIRY_MARGIN_MS;
+  }
+
+  function prepare() {
+    if (!pending) {
+      var sentAt = Date.now();
+      pending = post(config.prepareUrl).then(function (result) {
+        pending = null;
+        if (result.ok) ready = { attempt: result.data, staleAt: staleAt(result, sentAt), inClick: false };
+        else failedAt = Date.now();
+        return result;
+      });
+    }
+    return pending;
+  }
+
+  // One attempt ahead, only where a click may open a popup; each costs a throttled request.
+  function prepareAhead() {
+    if (redirectOnly() || running || pending || fresh()) return;
+    if (failedAt && Date.now() - failedAt < RETRY_AFTER_MS) return;
+    prepare();
+  }
+
+  function take() {
+    var entry = ready;
+    ready = null;
+    return entry;
+  }
+
+  // --- one run of the SDK ---
+
   function start() {
+    if (running) return;
+    if (fresh() && (!redirectOnly() || ready.inClick)) {
+      launch(take(), "popup");  // synchronously, inside the click
+      return;
+    }
+    // No attempt ready (or a device without popups): prepare now and use redirect mode.
     busy(true);
     show(messages.starting, "info");
-    post(config.prepareUrl).then(function (prepared) {
-      if (!prepared.ok) {
-        show(messageFor(prepared.code, prepared.detail));
+    if (!fresh()) ready = null;
+    (ready ? Promise.resolve({ ok: true }) : prepare()).then(function (result) {
+      if (!result.ok || !ready) {
+        show(messageFor(result.code, result.detail));
         busy(false);
         return;
       }
-      var attempt = prepared.data;
-      if (attempt.api_version === "v2") {
-        startV2(attempt);
-        return;
-      }
-      var params = { merchant_uid: attempt.merchant_uid };
-      if (attempt.channel_key) params.channelKey = attempt.channel_key;
-      else if (attempt.pg) params.pg = attempt.pg;
-      if (isMobile()) {
-        params.popup = false;
-        params.m_redirect_url = redirectUrl();
-      } else {
-        params.popup = true;
-      }
-      if (!window.IMP) {
-        show(messages.network);
-        busy(false);
-        return;
-      }
-      window.IMP.init(attempt.imp_code);
-      window.IMP.certification(params, function (rsp) {
-        if (!rsp || !rsp.success) {
-          var reason = rsp && rsp.error_msg ? " (" + rsp.error_msg + ")" : "";
-          show(messages.cancelled + reason);
-          busy(false);
-          return;
-        }
-        certify({ imp_uid: rsp.imp_uid, merchant_uid: rsp.merchant_uid || attempt.merchant_uid });
-      });
+      launch(take(), "redirect");
     });
   }
 
-  // PortOne V2: PortOne.requestIdentityVerification; a result with `code` is a failure.
-  function startV2(attempt) {
-    if (!window.PortOne) {
+  // Watches the SDK's window.open until its first call: null there means a blocked popup.
+  function watchOpen(onBlocked) {
+    var realOpen = window.open;
+    function watching() {
+      restore();
+      var opened = realOpen.apply(window, arguments);
+      if (!opened) onBlocked();
+      return opened;
+    }
+    function restore() {
+      if (window.open === watching) window.open = realOpen;
+    }
+    window.open = watching;
+    return restore;
+  }
+
+  function launch(entry, mode) {
+    var attempt = entry.attempt;
+    var v2 = attempt.api_version === "v2";
+    if (!(v2 ? window.PortOne : window.IMP)) {
       show(messages.network);
       busy(false);
+      ready = null;
       return;
     }
+    running = true;
+    busy(true);
+    show(messages.starting, "info");
+    var over = false;
+    var stopWatching = watchOpen(function () {
+      if (over) return;
+      over = true;  // whatever the SDK answers about its blocked window is not the result
+      window.setTimeout(function () {
+        running = false;
+        if (mode === "popup") {
+          // The provider never opened: the same attempt goes on in redirect mode.
+          launch(entry, "redirect");
+          return;
+        }
+        // Redirect mode still wanted a popup (PortOne forces V1's on PCs): keep the attempt
+        // for the next click, which calls the SDK from the click itself.
+        ready = { attempt: attempt, staleAt: entry.staleAt, inClick: true };
+        show(messages.popup_blocked);
+        busy(false);
+      }, 0);
+    });
+    function end(failure, body) {
+      stopWatching();
+      if (over) return;
+      over = true;
+      running = false;
+      if (body) {
+        certify(body);
+        return;
+      }
+      show(messages.cancelled + (failure ? " (" + failure + ")" : ""));
+      busy(false);
+      prepareAhead();
+    }
+    try {
+      if (v2) runV2(attempt, mode, end);
+      else runV1(attempt, mode, end);
+    } catch (err) {
+      window.setTimeout(function () { end(null, null); }, 0);
+    }
+  }
+
+  function runV1(attempt, mode, end) {
+    var params = { merchant_uid: attempt.merchant_uid };
+    if (attempt.channel_key) params.channelKey = attempt.channel_key;
+    else if (attempt.pg) params.pg = attempt.pg;
+    if (config.company) params.company = config.company;
+    if (mode === "redirect") {
+      params.popup = false;
+      params.m_redirect_url = redirectUrl();
+    } else {
+      params.popup = true;
+    }
+    window.IMP.init(attempt.imp_code);
+    window.IMP.certification(params, function (rsp) {
+      // A WebView bridge may answer success as the string "false": only true succeeds.
+      if (!rsp || (rsp.success !== true && rsp.success !== "true")) {
+        end(rsp && rsp.error_msg, null);
+        return;
+      }
+      end(null, { imp_uid: rsp.imp_uid, merchant_uid: rsp.merchant_uid || attempt.merchant_uid });
+    });
+  }
+
+  // PortOne V2: a result with `code` is a failure.
+  function runV2(attempt, mode, end) {
     var request = {
       storeId: attempt.store_id,
       identityVerificationId: attempt.identity_verification_id,
-      channelKey: attempt.channel_key
+      channelKey: attempt.channel_key,
+      // Always: some providers come back by redirect even on a PC.
+      redirectUrl: redirectUrl()
     };
-    if (isMobile()) request.redirectUrl = redirectUrl();
+    // CPTITLE is Danal's key; PortOne hands each provider only its own entry of `bypass`.
+    if (config.company) request.bypass = { danal: { CPTITLE: config.company } };
+    if (mode === "redirect") request.windowType = { pc: "REDIRECTION", mobile: "REDIRECTION" };
     window.PortOne.requestIdentityVerification(request).then(function (result) {
       if (!result || result.code) {
-        var reason = result && result.message ? " (" + result.message + ")" : "";
-        show(messages.cancelled + reason);
-        busy(false);
+        end(result && result.message, null);
         return;
       }
-      certify({ identity_verification_id: result.identityVerificationId || attempt.identity_verification_id });
+      end(null, { identity_verification_id: result.identityVerificationId || attempt.identity_verification_id });
     }, function () {
-      show(messages.cancelled);
-      busy(false);
+      end(null, null);
     });
   }
 
-  // Mobile redirect mode lands here: V1 with ?imp_uid=…&merchant_uid=…&success=true|false,
+  // Redirect mode lands here: V1 with ?imp_uid=…&merchant_uid=…&success=true|false,
   // V2 with ?identityVerificationId=…(&code=…&message=… on failure).
   function resumeFromRedirect() {
     var query = new URLSearchParams(window.location.search);
     var v1 = query.has("imp_uid") && query.has("merchant_uid");
     var v2 = query.has("identityVerificationId");
-    if (!v1 && !v2) return;
+    if (!v1 && !v2) return false;
     var body = v2
       ? { identity_verification_id: query.get("identityVerificationId") }
       : { imp_uid: query.get("imp_uid"), merchant_uid: query.get("merchant_uid") };
-    var failed = v2
-      ? query.has("code")
-      : (query.get("success") || query.get("imp_success")) === "false";
+    var success = query.get("success") || query.get("imp_success");
+    var failed = v2 ? query.has("code") : success !== null && success !== "true";
     var reason = query.get("message") || query.get("error_msg");
     REDIRECT_PARAMS.forEach(function (name) { query.delete(name); });
     var rest = query.toString();
     window.history.replaceState(null, "", window.location.pathname + (rest ? "?" + rest : ""));
     if (failed) {
       show(messages.cancelled + (reason ? " (" + reason + ")" : ""));
-      return;
+      prepareAhead();
+      return true;
     }
     certify(body);
+    return true;
   }
 
   button.addEventListener("click", start);
-  resumeFromRedirect();
+  // A stale attempt is replaced as soon as the visitor shows interest again.
+  button.addEventListener("pointerenter", prepareAhead);
+  button.addEventListener("focus", prepareAhead);
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible") prepareAhead();
+  });
+  if (!resumeFromRedirect()) prepareAhead();
 })();

@@ -107,7 +107,10 @@
       query.set("merchant_uid", params.identityVerificationId);
       query.set("imp_code", params.storeId);
       if (params.channelKey) query.set("channel_key", params.channelKey);
-      var redirect = params.redirectUrl && MOBILE ? params.redirectUrl : null;
+      // windowType picks the window per device; unset, phones redirect and PCs get a popup.
+      var windowType = (params.windowType || {})[MOBILE ? "mobile" : "pc"] ||
+        (MOBILE ? "REDIRECTION" : "POPUP");
+      var redirect = windowType === "REDIRECTION" ? params.redirectUrl || null : null;
       return new Promise(function (resolve) {
         openProvider(query, redirect, function (result) {
           resolve(v2Response(params, result));
