@@ -8,13 +8,12 @@ in :data:`DEFAULTS` and nowhere else.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any, Literal
+from typing import Any
 
 from django.conf import settings
 
+from .ages import AgeRule
 from .exceptions import ConfigurationError
-
-AgeRule = Literal["full", "year"]
 
 DEFAULT_API_BASE_URL = "https://api.iamport.kr"
 DEFAULT_V2_API_BASE_URL = "https://api.portone.io"

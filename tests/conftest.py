@@ -59,20 +59,31 @@ def _guarded_getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
     return _real_getaddrinfo(host, *args, **kwargs)
 
 
+#: The test running now, so that a leak names the test it happened in.
+_current_test = ["(outside a test)"]
+
+
 class _Collector(logging.Handler):
-    """Keeps the text of every log record of the run (message and traceback)."""
+    """Keeps the text of every log record of the run (message and traceback), with its test."""
 
     def __init__(self) -> None:
         super().__init__(level=logging.DEBUG)
-        self.texts: list[str] = []
+        self.texts: list[tuple[str, str]] = []
         self.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.texts.append(self.format(record))
+        self.texts.append((_current_test[0], self.format(record)))
 
 
 _collector = _Collector()
-_exceptions: list[PortOneCertError] = []
+_exceptions: list[tuple[str, PortOneCertError]] = []
+
+
+@pytest.fixture(autouse=True)
+def _name_the_test(request: pytest.FixtureRequest) -> Iterator[None]:
+    _current_test[0] = request.node.nodeid
+    yield
+    _current_test[0] = "(outside a test)"
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -86,7 +97,7 @@ def _collect_logs_and_exception_texts() -> Iterator[None]:
 
     def recording_init(self: PortOneCertError, *args: Any, **kwargs: Any) -> None:
         original_init(self, *args, **kwargs)
-        _exceptions.append(self)
+        _exceptions.append((_current_test[0], self))
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(PortOneCertError, "__init__", recording_init)
@@ -96,19 +107,22 @@ def _collect_logs_and_exception_texts() -> Iterator[None]:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    _exception_texts = [f"{error!s} {error!r}" for error in _exceptions]
+    _exception_texts = [(test, f"{error!s} {error!r}") for test, error in _exceptions]
     leaks = sorted(
         {
-            value
+            (test, kind)
             for value in ISSUED_PERSONAL_DATA
-            for text in (*_collector.texts, *_exception_texts)
+            for kind, texts in (("log", _collector.texts), ("exception", _exception_texts))
+            for test, text in texts
             if value in text
         }
     )
     texts = len(_collector.texts) + len(_exception_texts)
     if leaks:
         session.exitstatus = 1
-        print(f"\nPERSONAL DATA LEAKED into logs or exception texts: {len(leaks)} values")
+        print(f"\nPERSONAL DATA LEAKED into logs or exception texts in {len(leaks)} places:")
+        for test, kind in leaks:
+            print(f"  {test}: a fake person's value in a {kind} text")
     elif ISSUED_PERSONAL_DATA and texts:
         print(
             f"\npersonal data check: {len(ISSUED_PERSONAL_DATA)} fake values, "
@@ -168,6 +182,13 @@ def make_user(db: None) -> Any:
 @pytest.fixture
 def user(make_user: Any) -> Any:
     return make_user()
+
+
+@pytest.fixture
+def visitor(settings: Any, db: None) -> APIClient:
+    """A client that is not logged in, on a site that lets visitors verify before sign-up."""
+    settings.PORTONE_CERT = {**settings.PORTONE_CERT, "ANONYMOUS_VERIFICATION": True}
+    return APIClient()
 
 
 @pytest.fixture

@@ -6,12 +6,20 @@ from html import unescape
 from typing import Any
 
 import pytest
+from django.contrib.admin.models import DELETION, LogEntry
 from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 
+from django_portone_cert import services
 from django_portone_cert.models import CertificationAttempt, VerifiedIdentity
+from django_portone_cert.testing import FakePortOne
+from tests.helpers import (
+    client_for,
+    configure,
+    verify,
+)
 from tests.portone_stub import CI
 
 
@@ -221,3 +229,47 @@ def test_superusers_filter_only_by_what_is_offered_too(
     assert admin_client_.get(IDENTITIES, {"name": "홍길동"}).status_code == 400
     assert admin_client_.get(ATTEMPTS, {"session_key__startswith": "a"}).status_code == 400
     assert admin_client_.get(IDENTITIES, {"ci_hash": identity.ci_hash}).status_code == 200
+
+
+def test_admin_pages_are_masked(make_user: Any, portone: FakePortOne, settings: Any) -> None:
+    configure(settings, STORE_PHONE=True)
+    user = make_user()
+    assert (
+        verify(client_for(user), portone, name="남궁민수", birth_date=date(1980, 1, 1)).status_code
+        == 201
+    )
+    identity = VerifiedIdentity.objects.get(user=user)
+    admin = make_user(is_staff=True, is_superuser=True)
+    browser = Client()
+    browser.force_login(admin)
+    listing = browser.get("/admin/portone_cert/verifiedidentity/").content.decode()
+    detail = browser.get(
+        f"/admin/portone_cert/verifiedidentity/{identity.pk}/change/"
+    ).content.decode()
+    attempts = browser.get("/admin/portone_cert/certificationattempt/").content.decode()
+    assert "남**수" in listing and "남궁민수" not in listing
+    for page in (listing, detail, attempts):
+        assert identity.ci[:20] not in page
+        assert "01012345678" not in page
+    assert "010****5678" in detail and identity.ci[:6] + "…" in detail
+
+
+def test_revoke_is_logged(make_user: Any, portone: FakePortOne) -> None:
+    user = make_user()
+    assert verify(client_for(user), portone).status_code == 201
+    identity = VerifiedIdentity.objects.get(user=user)
+    admin = make_user(is_staff=True, is_superuser=True)
+    browser = Client()
+    browser.force_login(admin)
+    response = browser.post(
+        "/admin/portone_cert/verifiedidentity/",
+        {"action": "revoke_verification", "_selected_action": [identity.pk]},
+    )
+    assert response.status_code == 302
+    assert not VerifiedIdentity.objects.exists()
+    entry = LogEntry.objects.get()
+    assert entry.user == admin and entry.action_flag == DELETION
+    assert entry.object_id == str(identity.pk)
+    assert "홍길동" not in entry.object_repr and "Revoked" in entry.get_change_message()
+    # The user is sent to verify again.
+    assert services.get_identity(type(user).objects.get(pk=user.pk)) is None

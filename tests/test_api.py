@@ -378,35 +378,6 @@ def test_csrf_is_enforced_for_session_auth(user: Any, portone: FakePortOne) -> N
     assert response.status_code == 201
 
 
-def test_throttled(api: APIClient, settings: Any) -> None:
-    settings.PORTONE_CERT = {**settings.PORTONE_CERT, "THROTTLE_RATE": "2/minute"}
-    assert api.post(PREPARE).status_code == 201
-    assert api.post(PREPARE).status_code == 201
-    response = api.post(PREPARE)
-    assert response.status_code == 429
-    assert response.json()["code"] == "throttled"
-
-
-def test_project_throttle_rate_wins(api: APIClient, settings: Any) -> None:
-    settings.REST_FRAMEWORK = {
-        **getattr(settings, "REST_FRAMEWORK", {}),
-        "DEFAULT_THROTTLE_RATES": {"portone_cert": "1/minute"},
-    }
-    from rest_framework.settings import api_settings
-
-    from django_portone_cert.throttling import PortOneCertThrottle
-
-    api_settings.reload()
-    try:
-        PortOneCertThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
-        assert api.post(PREPARE).status_code == 201
-        assert api.post(PREPARE).status_code == 429
-    finally:
-        PortOneCertThrottle.THROTTLE_RATES = {}
-        del settings.REST_FRAMEWORK
-        api_settings.reload()
-
-
 @pytest.mark.django_db(transaction=True)
 def test_failure_is_recorded_under_atomic_requests(
     user: Any, portone: FakePortOne, settings: Any

@@ -137,3 +137,20 @@ def test_huge_body(state: dict[str, Any]) -> None:
     assert response.status_code in (400, 413)
     assert not VerifiedIdentity.objects.exists()
     assert state["portone"].count() == 0
+
+
+CERTIFY = "/portone-cert/certifications/"
+
+
+@pytest.mark.parametrize("content_type", ["application/json", "application/x-www-form-urlencoded"])
+def test_a_body_too_large_is_a_json_invalid(
+    api: APIClient, settings: Any, content_type: str
+) -> None:
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    body = '{"imp_uid": "' + "x" * 5000 + '"}'
+    if content_type != "application/json":
+        body = "imp_uid=" + "x" * 5000
+    response = api.generic("POST", CERTIFY, body, content_type=content_type)
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()["code"] == "invalid"

@@ -12,9 +12,12 @@ import pytest
 from django.db import connection, connections
 
 from django_portone_cert import services
-from django_portone_cert.exceptions import PortOneCertError
+from django_portone_cert.exceptions import IdentityInUse, PortOneCertError
 from django_portone_cert.models import CertificationAttempt, VerifiedIdentity
 from django_portone_cert.testing import FakePortOne
+from tests.helpers import (
+    PERSON,
+)
 
 pytestmark = [
     pytest.mark.postgres,
@@ -119,3 +122,55 @@ def test_the_same_user_certifying_twice_at_once(make_user: Any) -> None:
     assert outcomes == Counter({"ok": 2})
     assert VerifiedIdentity.objects.filter(user=user).count() == 1
     assert CertificationAttempt.objects.filter(status="verified").count() == 2
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("early_check", [True, False], ids=["with-early-check", "database-only"])
+def test_race_ten_threads_one_person(
+    api_version: str,
+    make_user: Any,
+    settings: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    early_check: bool,
+) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("the race is run on PostgreSQL (DATABASE_URL=postgres://…)")
+    if not early_check:
+        # Without the friendly early answer, the unique index alone must decide.
+        monkeypatch.setattr(services, "check_person", lambda *args: None)
+    fake = FakePortOne()
+    users = [make_user() for _ in range(10)]
+    jobs = []
+    for user in users:
+        attempt = services.start_attempt(user=user)
+        jobs.append(
+            (
+                user,
+                attempt.merchant_uid,
+                fake.add_certification(merchant_uid=attempt.merchant_uid, **PERSON),
+            )
+        )
+    barrier = threading.Barrier(len(jobs))
+    outcomes: list[str] = []
+
+    def run(user: Any, merchant_uid: str, imp_uid: str) -> None:
+        try:
+            barrier.wait()
+            services.verify_certification(user=user, imp_uid=imp_uid, merchant_uid=merchant_uid)
+            outcomes.append("ok")
+        except IdentityInUse:
+            outcomes.append("identity_in_use")
+        finally:
+            connections.close_all()
+
+    with fake.activate():
+        threads = [threading.Thread(target=run, args=job) for job in jobs]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert sorted(outcomes) == ["identity_in_use"] * 9 + ["ok"]
+    assert VerifiedIdentity.objects.count() == 1
+    assert CertificationAttempt.objects.filter(status="verified").count() == 1
+    assert CertificationAttempt.objects.filter(failure_code="identity_in_use").count() == 9

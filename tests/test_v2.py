@@ -19,6 +19,10 @@ from django_portone_cert.exceptions import (
 from django_portone_cert.models import VerifiedIdentity
 from django_portone_cert.portone import PortOneV2Client, get_client
 from django_portone_cert.testing import FakePortOne
+from tests.helpers import (
+    client_for,
+    configure,
+)
 from tests.versions import V2_SETTINGS
 
 BASE = "https://api.portone.io"
@@ -179,3 +183,73 @@ def test_switching_is_a_settings_change(settings: Any) -> None:
 def test_delete_after_verify_warns_on_v2(settings: Any) -> None:
     settings.PORTONE_CERT = {**V2_SETTINGS, "DELETE_AFTER_VERIFY": True}
     assert [m.id for m in check_settings()] == ["portone_cert.W005"]
+
+
+PREPARE = "/portone-cert/prepare/"
+
+
+CERTIFY = "/portone-cert/certifications/"
+
+
+def _v2_answer(verification_id: str, channel: dict[str, Any] | None) -> dict[str, Any]:
+    answer: dict[str, Any] = {
+        "status": "VERIFIED",
+        "id": verification_id,
+        "verifiedAt": FakePortOne().now() and _now_iso(),
+        "pgTxId": "tx",
+        "verifiedCustomer": {
+            "name": "채널확인",
+            "birthDate": "1990-01-01",
+            "ci": "Q" * 86 + "==",
+        },
+    }
+    if channel is not None:
+        answer["channel"] = channel
+    return answer
+
+
+def _now_iso() -> str:
+    from django.utils import timezone
+
+    return timezone.now().isoformat().replace("+00:00", "Z")
+
+
+LIVE = {"type": "LIVE", "key": V2_SETTINGS["CHANNEL_KEY"], "pgProvider": "DANAL"}
+
+
+@pytest.mark.parametrize(
+    ("channel", "allow_test", "code"),
+    [
+        (None, False, "test_channel"),  # no channel: cannot be shown to be ours
+        ({**LIVE, "type": "TEST"}, False, "test_channel"),
+        ({**LIVE, "type": "test"}, False, "test_channel"),
+        ({k: v for k, v in LIVE.items() if k != "type"}, False, "test_channel"),
+        ({**LIVE, "key": "channel-key-of-another-site"}, False, "test_channel"),
+        ({k: v for k, v in LIVE.items() if k != "key"}, False, "test_channel"),
+        ({**LIVE, "key": "channel-key-of-another-site"}, True, "test_channel"),
+        ({**LIVE, "type": "TEST"}, True, None),  # allowed for a test site, same channel
+        (LIVE, False, None),
+    ],
+)
+def test_v2_accepts_only_the_sites_live_channel(
+    settings: Any,
+    user: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    channel: dict[str, Any] | None,
+    allow_test: bool,
+    code: str | None,
+) -> None:
+    configure(settings, **V2_SETTINGS, ALLOW_TEST_CHANNEL=allow_test)
+    monkeypatch.setattr(
+        PortOneV2Client,
+        "get_identity_verification",
+        lambda self, vid, deadline=None: _v2_answer(vid, channel),
+    )
+    api = client_for(user)
+    vid = api.post(PREPARE).json()["identity_verification_id"]
+    response = api.post(CERTIFY, {"identity_verification_id": vid}, format="json")
+    if code is None:
+        assert response.status_code == 201, response.json()
+    else:
+        assert response.status_code == 400 and response.json()["code"] == code
+        assert not VerifiedIdentity.objects.exists()

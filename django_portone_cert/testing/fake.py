@@ -21,15 +21,14 @@ import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
 from django.core.cache import caches
 
+from django_portone_cert.ages import KST
 from django_portone_cert.conf import app_settings, get
-
-KST = timezone(timedelta(hours=9))
 
 TOKEN_LIFETIME = 30 * 60  # seconds
 TOKEN_LAST_MINUTE = 60

@@ -24,7 +24,14 @@ from django_portone_cert.checks import (
 )
 from django_portone_cert.models import CertificationAttempt, IdentityTombstone, VerifiedIdentity
 from django_portone_cert.testing import FakePortOne
-from tests.test_privacy import PERSON, client_for, configure, raw_dump, verify
+from tests.helpers import (
+    PERSON,
+    client_for,
+    configure,
+    raw_dump,
+    session_request,
+    verify,
+)
 
 OTHER = {"name": "김영희", "birth_date": date(1985, 3, 9)}
 KEY_A, KEY_B = crypto.generate_key(), crypto.generate_key()
@@ -134,10 +141,9 @@ def test_claim_refused_for_a_person_under_a_fallback_hash(
     rotate_secret_key(settings, "second-secret-key-" + "y" * 40)
     visitor = APIClient()
     assert verify(visitor, portone).status_code == 201
-    from tests.test_privacy import _request_with_session
 
     with pytest.raises(services.IdentityInUse):
-        services.claim_verification(_request_with_session(visitor), make_user())
+        services.claim_verification(session_request(visitor), make_user())
 
 
 def test_hash_key_fallbacks(make_user: Any, portone: FakePortOne, settings: Any) -> None:
@@ -482,3 +488,96 @@ def test_for_ci_under_a_fallback_key(
     assert verify(client_for(user), portone).status_code == 201
     rotate_secret_key(settings, "second-secret-key-" + "y" * 40)
     assert VerifiedIdentity.objects.for_ci(portone.person_ci(**PERSON)).get().user == user
+
+
+KEY_A = crypto.generate_key()
+
+
+KEY_B = crypto.generate_key()
+
+
+HASH_KEY = "h" * 40
+
+
+def test_round_trip_and_context(settings: Any) -> None:
+    configure(settings, ENCRYPTION_KEYS=[KEY_A], HASH_KEY=HASH_KEY)
+    one = crypto.encrypt("secret-ci", context="a.ci", owner="1")
+    two = crypto.encrypt("secret-ci", context="a.ci", owner="1")
+    assert one != two and one.startswith("pcx1$")
+    assert "secret-ci" not in one
+    assert crypto.decrypt(one, context="a.ci", owner="1") == "secret-ci"
+    with pytest.raises(crypto.DecryptionError):
+        crypto.decrypt(one, context="a.phone", owner="1")  # bound to its column
+    with pytest.raises(crypto.DecryptionError):
+        crypto.decrypt(one, context="a.ci", owner="2")  # and to its row
+    with pytest.raises(crypto.DecryptionError):
+        crypto.decrypt(one[:-4] + "AAAA", context="a.ci", owner="1")  # tampered
+
+
+def test_rotation(user: Any, portone: FakePortOne, settings: Any) -> None:
+    configure(settings, ENCRYPTION_KEYS=[KEY_A], HASH_KEY=HASH_KEY, STORE_PHONE=True)
+    assert verify(client_for(user), portone).status_code == 201
+    ci = portone.person_ci(**PERSON)
+    before = raw_dump()
+    assert f"${crypto.key_id(crypto.decode_key(KEY_A))}$" in before
+
+    # A new key goes first; the old one still decrypts.
+    configure(settings, ENCRYPTION_KEYS=[KEY_B, KEY_A])
+    assert VerifiedIdentity.objects.get(user=user).ci == ci
+    call_command("portone_cert_rotate_keys", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    after = raw_dump()
+    assert f"${crypto.key_id(crypto.decode_key(KEY_A))}$" not in after
+    assert f"${crypto.key_id(crypto.decode_key(KEY_B))}$" in after
+
+    # The old key can go now.
+    configure(settings, ENCRYPTION_KEYS=[KEY_B])
+    identity = VerifiedIdentity.objects.get(user=user)
+    assert identity.ci == ci and identity.phone == "01012345678"
+    configure(settings, ENCRYPTION_KEYS=[crypto.generate_key()])
+    with pytest.raises(crypto.DecryptionError):
+        VerifiedIdentity.objects.get(user=user).ci  # noqa: B018 (decrypted when read)
+
+
+def test_no_plaintext_in_a_dump(user: Any, portone: FakePortOne, settings: Any) -> None:
+    configure(settings, STORE_PHONE=True, STORE_DI=True)
+    assert verify(client_for(user), portone).status_code == 201
+    identity = VerifiedIdentity.objects.get(user=user)
+    assert len(identity.ci) == 88 and len(identity.di) == 64
+    assert identity.phone == "01012345678" and identity.carrier == "SKT"
+    dump = raw_dump()
+    for secret in (identity.ci, identity.di, identity.phone):
+        assert secret not in dump
+    assert identity.ci_hash in dump  # the keyed hash finds the person
+    assert identity.ci_hash == crypto.keyed_hash(identity.ci)
+
+
+def test_phone_and_di_are_not_stored_by_default(user: Any, portone: FakePortOne) -> None:
+    assert verify(client_for(user), portone).status_code == 201
+    identity = VerifiedIdentity.objects.get(user=user)
+    assert (identity.phone, identity.di, identity.carrier) == ("", "", "")
+
+
+def test_keyed_hash_depends_on_the_key(settings: Any) -> None:
+    configure(settings, HASH_KEY=HASH_KEY)
+    first = crypto.keyed_hash("ci")
+    assert first == crypto.keyed_hash("ci") and len(first) == 64
+    configure(settings, HASH_KEY="k" * 40)
+    assert crypto.keyed_hash("ci") != first
+
+
+def test_encrypted_fields_cannot_be_filtered(user: Any) -> None:
+    with pytest.raises(TypeError, match="keyed hash"):
+        list(VerifiedIdentity.objects.filter(ci__startswith="a"))
+
+
+def test_key_checks(settings: Any) -> None:
+    configure(settings, ENCRYPTION_KEYS=["short"], HASH_KEY="x")
+    assert [m.id for m in check_settings()] == ["portone_cert.E015", "portone_cert.E016"]
+    configure(settings, ENCRYPTION_KEYS=[], HASH_KEY=None)
+    assert [m.id for m in check_settings()] == ["portone_cert.E015"]
+    configure(settings, ENCRYPTION_KEYS=None, HASH_KEY=None)
+    settings.DEBUG = True  # without DEBUG, the plain check's W006 says it
+    assert [m.id for m in check_deploy()] == ["portone_cert.W004"]
+    configure(settings, ENCRYPTION_KEYS=[KEY_A], HASH_KEY=HASH_KEY)
+    assert check_deploy() == []
+    assert check_settings() == []
