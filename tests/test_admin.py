@@ -12,7 +12,10 @@ from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 
 from django_portone_cert.models import CertificationAttempt, VerifiedIdentity
-from tests.portone_stub import CI
+from django_portone_cert.testing import FakePerson
+
+#: The CI the fake gives 홍길동, born 1990-05-17.
+CI = FakePerson(name="홍길동", birth_date=date(1990, 5, 17)).ci
 
 
 @pytest.fixture
