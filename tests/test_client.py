@@ -62,6 +62,7 @@ def pass_time(portone: FakePortOne, monkeypatch: pytest.MonkeyPatch) -> Callable
         passed += seconds
         portone.advance(seconds)
 
+    # The fake was made first and keeps the real time.time as its clock: advance() moves it.
     monkeypatch.setattr(time, "time", lambda: real_time() + passed)
     return pass_
 
