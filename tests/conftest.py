@@ -8,7 +8,6 @@ from itertools import count
 from typing import Any
 
 import pytest
-import responses
 from django.contrib.auth import get_user_model
 from django.core.cache import caches
 from rest_framework.test import APIClient
@@ -16,7 +15,6 @@ from rest_framework.test import APIClient
 from django_portone_cert import portone as client_module
 from django_portone_cert.exceptions import PortOneCertError
 from django_portone_cert.testing import ISSUED_PERSONAL_DATA
-from tests.portone_stub import PortOneStub
 
 pytest_plugins = ["django_portone_cert.testing.pytest_plugin", "tests.versions"]
 
@@ -157,12 +155,6 @@ def _clear_caches() -> Iterator[None]:
     yield
     for cache in caches.all():
         cache.clear()
-
-
-@pytest.fixture
-def portone_stub() -> Iterator[PortOneStub]:
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        yield PortOneStub(rsps)
 
 
 _user_numbers = count(1)

@@ -14,13 +14,15 @@ from django.utils import timezone
 
 from django_portone_cert import services
 from django_portone_cert.models import CertificationAttempt, VerifiedIdentity
-from django_portone_cert.testing import FakePortOne
+from django_portone_cert.testing import FakePerson, FakePortOne
 from tests.helpers import (
     client_for,
     configure,
     verify,
 )
-from tests.portone_stub import CI
+
+#: The CI the fake gives 홍길동, born 1990-05-17.
+CI = FakePerson(name="홍길동", birth_date=date(1990, 5, 17)).ci
 
 
 @pytest.fixture

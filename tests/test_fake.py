@@ -277,6 +277,38 @@ def test_unknown_fault(fake: FakePortOne) -> None:
         fake.inject("meteor")
 
 
+def test_an_injected_answer_is_sent_as_given(fake: FakePortOne) -> None:
+    fake.inject_response(502, "<html>Bad Gateway</html>", endpoint="certification", times=2)
+    fake.inject_response(200, json={"code": 0, "response": "text"}, endpoint="token")
+    fake.latency = 0.5
+    first = get_token(fake)
+    assert (first.status, first.json()) == (200, {"code": 0, "response": "text"})
+    assert first.headers["Content-Type"].startswith("application/json")
+    token = get_token(fake).json()["response"]["access_token"]  # the queue is spent
+    imp_uid = fake.add_certification()
+    for _ in range(2):
+        answer = lookup(fake, imp_uid, token)
+        assert (answer.status, answer.body) == (502, b"<html>Bad Gateway</html>")
+        assert answer.headers == {"Content-Type": "text/html"} and answer.delay == 0.5
+    assert lookup(fake, imp_uid, token).status == 200
+    assert fake.certification_requests == 3
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"status": 700, "body": ""}, "not an HTTP status"),
+        ({"status": 200}, "either body or json"),
+        ({"status": 200, "body": "", "json": {}}, "either body or json"),
+    ],
+)
+def test_an_injected_answer_needs_a_status_and_one_body(
+    fake: FakePortOne, kwargs: dict[str, Any], match: str
+) -> None:
+    with pytest.raises(ValueError, match=match):
+        fake.inject_response(**kwargs)
+
+
 def test_fault_rates_are_seeded(clock: Clock) -> None:
     def run() -> list[int]:
         fake = FakePortOne(imp_key="k", imp_secret="s", clock=clock)

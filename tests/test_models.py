@@ -8,7 +8,10 @@ from django.utils import timezone
 
 from django_portone_cert.masking import mask_ci, mask_name
 from django_portone_cert.models import CertificationAttempt, VerifiedIdentity
-from tests.portone_stub import CI
+from django_portone_cert.testing import FakePerson
+
+#: The CI the fake gives 홍길동, born 2007-03-01.
+CI = FakePerson(name="홍길동", birth_date=date(2007, 3, 1)).ci
 
 
 @pytest.fixture

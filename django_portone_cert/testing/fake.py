@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import parse_qs, unquote
@@ -60,6 +60,9 @@ class _Default(enum.Enum):
 
 
 DEFAULT = _Default.TOKEN
+
+#: :meth:`FakePortOne.inject_response` without ``json``.
+_NO_JSON: Any = object()
 
 #: Faults :meth:`FakePortOne.inject` knows.
 FAULTS = (
@@ -231,7 +234,7 @@ class FakePortOne:
         self._offset = 0.0
         self.site = site
         self.latency = 0.0
-        self._faults: list[tuple[str, str | None]] = []
+        self._faults: list[tuple[str | FakeResponse, str | None]] = []
         self._fault_rates: dict[str, float] = {}
         self._random = random.Random()  # noqa: S311 (fault injection, not security)
         self._fault_lock = threading.Lock()
@@ -398,6 +401,39 @@ class FakePortOne:
         with self._fault_lock:
             self._faults.extend([(fault, endpoint)] * times)
 
+    def inject_response(
+        self,
+        status: int,
+        body: bytes | str | None = None,
+        *,
+        json: Any = _NO_JSON,
+        content_type: str | None = None,
+        times: int = 1,
+        endpoint: str | None = None,
+    ) -> None:
+        """Make the next ``times`` requests (to ``endpoint``, or any) answer ``status`` with
+        ``body`` as it is, or with ``json`` encoded (``Content-Type`` JSON unless given).
+
+        For answers PortOne's contract does not describe and :data:`FAULTS` do not
+        name: a proxy's or gateway's page (a 502, a 404 in HTML), an envelope whose
+        ``response`` is not an object, a record missing fields. It is not PortOne
+        speaking: what PortOne answers, the fake models already; prefer that.
+        Queued with :meth:`inject`'s faults, in order; every transport sends it as given.
+        """
+        if not 100 <= status <= 599:
+            raise ValueError(f"not an HTTP status: {status!r}")
+        if (body is None) == (json is _NO_JSON):
+            raise ValueError("give either body or json")
+        if json is not _NO_JSON:
+            answer = _json(status, json)
+            if content_type:
+                answer.headers["Content-Type"] = content_type
+        else:
+            raw = body.encode() if isinstance(body, str) else (body or b"")
+            answer = FakeResponse(status, raw, {"Content-Type": content_type or "text/html"})
+        with self._fault_lock:
+            self._faults.extend([(answer, endpoint)] * times)
+
     def set_fault_rates(self, rates: dict[str, float], *, seed: int | None = None) -> None:
         """Fail each request at random, e.g. ``{"http_500": 0.1, "timeout": 0.05}``."""
         for fault in rates:
@@ -415,7 +451,7 @@ class FakePortOne:
                 token["expired_at"] = int(self.now()) - 1
                 self.store.set("token", token)
 
-    def _take_fault(self, endpoint: str) -> str | None:
+    def _take_fault(self, endpoint: str) -> str | FakeResponse | None:
         with self._fault_lock:
             for index, (fault, where) in enumerate(self._faults):
                 if where is None or where == endpoint:
@@ -471,6 +507,8 @@ class FakePortOne:
         body: bytes | str | None,
     ) -> FakeResponse:
         fault = self._take_fault(endpoint)
+        if isinstance(fault, FakeResponse):
+            return replace(fault, headers=dict(fault.headers))  # handle() adds the latency
         if fault is not None:
             return _fault_response(fault)
         if endpoint == "token":
