@@ -503,7 +503,7 @@ def check_sandbox_identities(
     from django.db import DatabaseError, router, transaction
 
     from .models import SANDBOX_PROVIDER, VerifiedIdentity
-    from .testing.sandbox import sandbox_enabled
+    from .sandbox import sandbox_enabled
 
     if not databases or sandbox_enabled():
         return []

@@ -23,7 +23,7 @@ from . import ages
 from .ages import AgeRule, AgeThreshold
 from .conf import app_settings
 from .models import SANDBOX_PROVIDER, VerifiedIdentity
-from .testing.sandbox import sandbox_enabled
+from .sandbox import sandbox_enabled
 
 if TYPE_CHECKING:
     from .services import PendingVerification

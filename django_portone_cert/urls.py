@@ -10,5 +10,5 @@ urlpatterns = [
     path("me/", views.MeView.as_view(), name="me"),
     path("verify/", views.VerifyPageView.as_view(), name="verify"),
     # 404 unless PORTONE_CERT["SANDBOX"] is on (and DEBUG).
-    path("sandbox/", include("django_portone_cert.testing.sandbox_urls")),
+    path("sandbox/", include("django_portone_cert.sandbox.urls")),
 ]

@@ -25,13 +25,13 @@ from .gates import counts_as_verified
 from .messages import verify_page_messages
 from .models import VerifiedIdentity
 from .openapi import describe
+from .sandbox import sandbox_enabled
 from .serializers import (
     AttemptSerializer,
     CertifyRequestSerializer,
     CertifyV2RequestSerializer,
     IdentitySerializer,
 )
-from .testing.sandbox import sandbox_enabled
 from .throttling import PortOneCertThrottle
 
 

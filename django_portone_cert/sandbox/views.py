@@ -15,7 +15,6 @@ from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -23,14 +22,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 
 from ..conf import app_settings
+from . import sandbox_enabled
 from .fake import CARRIERS, PROVIDERS, CacheStore, FakePortOne
 
 CANCEL_MESSAGE = "사용자가 본인인증을 취소하였습니다."
 FAIL_MESSAGE = "본인인증에 실패하였습니다."
-
-
-def sandbox_enabled() -> bool:
-    return app_settings.SANDBOX and settings.DEBUG
 
 
 def sandbox_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -113,6 +109,8 @@ def certify(request: HttpRequest) -> HttpResponse:
             phone=request.POST.get("phone", "01012345678"),
             carrier=request.POST.get("carrier", "SKT"),
             certified=action == "complete",
+            # A refusal is PortOne's FAILED (V2), not an abandoned READY.
+            failure=FAIL_MESSAGE if action == "fail" else None,
             origin=request.build_absolute_uri(),
         )
     result["success"] = action == "complete"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import sandbox
+from . import views as sandbox
 
 urlpatterns = [
     path("iamport.js", sandbox.sdk, name="sandbox-sdk"),
