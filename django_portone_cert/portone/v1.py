@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import re
+import secrets
 import time
 from typing import Any
 from urllib.parse import quote
@@ -18,7 +20,7 @@ from ..exceptions import (
     PortOneAPIError,
     PortOneAuthError,
 )
-from .base import Certification, HTTPClient, logger
+from .base import RETRY_BACKOFF_CAP, Certification, HTTPClient, logger
 
 #: What an ``imp_uid`` may look like before it is put into a URL path.
 IMP_UID_PATTERN = r"imps?_[0-9A-Za-z]{1,64}"
@@ -26,10 +28,11 @@ IMP_UID_RE = re.compile(rf"\A{IMP_UID_PATTERN}\Z")
 
 #: Refresh the cached token when less than this many seconds of its life remain.
 TOKEN_REFRESH_MARGIN = 60
-#: Single-flight token refresh: the lock's life, how long followers wait, how often they look.
-TOKEN_LOCK_SECONDS = 10
-TOKEN_FOLLOWER_WAIT = 3.0
+#: Single-flight token refresh: seconds the lock outlives the slowest fetch its owner can make.
+TOKEN_LOCK_MARGIN = 5.0
+#: How often followers look for the token: first after this many seconds, then less and less often.
 TOKEN_FOLLOWER_POLL = 0.02
+TOKEN_FOLLOWER_POLL_MAX = 0.25
 
 
 def validate_imp_uid(imp_uid: object) -> str:
@@ -100,35 +103,71 @@ class PortOneClient(HTTPClient):
     def get_token(self, *, deadline: float | None = None) -> str:
         """A valid access token: from the cache, or fetched by one caller at a time.
 
-        Single flight: the first caller to take the cache lock fetches; the others
-        wait briefly for the token to appear in the cache. If the lock is lost,
-        they fetch themselves, which PortOne's rules make harmless (before expiry
-        it answers the same token).
+        Single flight across processes: the caller that takes the cache lock (the
+        leader) fetches; the others (followers) wait while the lock exists, up to
+        their deadline, for the token to appear in the cache. When the leader is
+        done without a token (it failed), the next follower to take the lock leads.
         """
         token = self._cached_token()
         if token:
             return token
         deadline = self._deadline(deadline)
         lock_key = self.token_cache_key + ":lock"
-        if self.cache.add(lock_key, "1", timeout=TOKEN_LOCK_SECONDS):
-            try:
-                # The previous leader may have finished between our look and our lock.
-                return self._cached_token() or self._fetch_token(deadline)
-            finally:
-                self.cache.delete(lock_key)
-        wait_until = min(deadline, time.monotonic() + TOKEN_FOLLOWER_WAIT)
-        while time.monotonic() < wait_until:
-            time.sleep(TOKEN_FOLLOWER_POLL)
-            token = self._cached_token()
-            if token:
-                return token
-            if self.cache.get(lock_key) is None:
-                # The leader is done: it either stored a token (just now) or failed.
+        owner = secrets.token_urlsafe(16)
+        pause = TOKEN_FOLLOWER_POLL
+        while True:
+            if self.cache.add(lock_key, owner, timeout=self._token_lock_seconds(deadline)):
+                try:
+                    # The previous leader may have finished between our look and our lock.
+                    return self._cached_token() or self._fetch_token(deadline)
+                finally:
+                    self._release_token_lock(lock_key, owner)
+            # A follower. A leader that died mid-fetch leaves its lock until it expires:
+            # then we wait no longer than our deadline, and the first caller after leads.
+            while time.monotonic() < deadline:
+                time.sleep(max(0.0, min(pause, deadline - time.monotonic())))
+                pause = min(pause * 1.5, TOKEN_FOLLOWER_POLL_MAX)
                 token = self._cached_token()
                 if token:
                     return token
-                break
-        return self._fetch_token(deadline)
+                if self.cache.get(lock_key) is None:
+                    # The leader is done: it either stored a token (just now) or failed.
+                    token = self._cached_token()
+                    if token:
+                        return token
+                    break
+            else:
+                # Out of time: fails at once with PortOneTimeout, without a request.
+                return self._fetch_token(deadline)
+
+    def _token_lock_seconds(self, deadline: float) -> int:
+        """The lock's life: the longest a fetch started now can take, and a margin.
+
+        Every try, retries and their pauses are bounded by ``RETRIES`` and
+        ``TIMEOUT``; the deadline bounds them too, except that a try started just
+        before it may still spend a read timeout past it.
+        """
+        connect, read = self.timeout
+        tries = 1 + max(app_settings.RETRIES, 0)
+        pauses = sum(
+            min(app_settings.RETRY_BACKOFF * 2.0**n, RETRY_BACKOFF_CAP) for n in range(tries - 1)
+        )
+        by_tries = tries * (connect + read) + pauses
+        remaining = max(0.0, deadline - time.monotonic())
+        by_deadline = remaining + min(read, remaining)
+        return math.ceil(min(by_tries, by_deadline) + TOKEN_LOCK_MARGIN)
+
+    def _release_token_lock(self, lock_key: str, owner: str) -> None:
+        """Delete the lock if it is still ours: compare, then delete.
+
+        Django's cache API has no atomic compare-and-delete. The window between
+        the two is harmless in practice: the lock would have to expire in it, which
+        its margin over the slowest fetch rules out; and if it did, the lock's new
+        owner's followers would fetch a token once more, which PortOne answers
+        with the same token.
+        """
+        if self.cache.get(lock_key) == owner:
+            self.cache.delete(lock_key)
 
     def forget_token(self, token: str | None = None) -> None:
         """Drop the cached token (only if it is still ``token``, when given)."""
