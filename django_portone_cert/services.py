@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
@@ -36,7 +36,10 @@ from .exceptions import (
     PortOneAPIError,
     PortOneCertError,
     ReregistrationBlocked,
+    ServiceUnavailable,
     TestChannel,
+    error_class_name,
+    is_service_outage,
 )
 from .models import CertificationAttempt, IdentityTombstone, VerifiedIdentity
 from .portone import Certification, get_client, validate_result_id
@@ -172,6 +175,10 @@ def verify_certification(
     except PortOneCertError as error:
         _record_failure(user, attempt, error, request)
         raise
+    except Exception as err:
+        if not is_service_outage(err):
+            raise
+        raise _record_outage(user, attempt, err, request) from err
 
     if isinstance(outcome, VerifiedIdentity):
         _after_commit_verified(outcome, user, attempt, created, request)
@@ -514,6 +521,29 @@ def _record_failure(
             request=request,
         )
     )
+
+
+def _record_outage(
+    user: Any,
+    attempt: CertificationAttempt | None,
+    err: Exception,
+    request: HttpRequest | None,
+) -> ServiceUnavailable:
+    """A cache or the database failed mid-way: record the failure if the attempt can still
+    be written (it is not left pending), and return the error to raise."""
+    logger.warning("Identity verification could not go on (%s).", error_class_name(err))
+    error = ServiceUnavailable()
+    try:
+        _record_failure(user, attempt, error, request)
+    except Exception as record_err:
+        # The database is down, or the failed query broke the caller's transaction.
+        if not (isinstance(record_err, DatabaseError) or is_service_outage(record_err)):
+            raise
+        logger.warning(
+            "The attempt's failure could not be recorded either (%s).",
+            error_class_name(record_err),
+        )
+    return error
 
 
 # --- retention ---

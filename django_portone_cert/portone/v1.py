@@ -6,8 +6,10 @@ import hashlib
 import math
 import re
 import secrets
+import threading
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import requests
@@ -19,6 +21,8 @@ from ..exceptions import (
     InvalidRequest,
     PortOneAPIError,
     PortOneAuthError,
+    error_class_name,
+    is_service_outage,
 )
 from .base import RETRY_BACKOFF_CAP, Certification, HTTPClient, logger
 
@@ -33,6 +37,33 @@ TOKEN_LOCK_MARGIN = 5.0
 #: How often followers look for the token: first after this many seconds, then less and less often.
 TOKEN_FOLLOWER_POLL = 0.02
 TOKEN_FOLLOWER_POLL_MAX = 0.25
+
+
+_T = TypeVar("_T")
+
+
+class _Unreachable:
+    """What a token-cache operation gives when the cache could not be used."""
+
+
+UNREACHABLE = _Unreachable()
+_cache_warning_lock = threading.Lock()
+_cache_warning_given = False
+
+
+def _warn_cache_unreachable(alias: str, error: BaseException) -> None:
+    """Once per process: the token cache is down, so tokens come from PortOne directly."""
+    global _cache_warning_given
+    with _cache_warning_lock:
+        if _cache_warning_given:
+            return
+        _cache_warning_given = True
+    logger.warning(
+        "The PortOne token cache (CACHES[%r]) could not be used (%s): fetching tokens "
+        "from PortOne directly, one at a time per process, until it is back.",
+        alias,
+        error_class_name(error),
+    )
 
 
 def validate_imp_uid(imp_uid: object) -> str:
@@ -68,6 +99,8 @@ class PortOneClient(HTTPClient):
         self.token_cache_key = f"portone_cert:v1:token:{digest}"
         #: (token, refresh at, as time.time()): saves a cache round trip per call.
         self._memo: tuple[str, float] | None = None
+        #: Single flight within this process while the shared cache is down.
+        self._fetch_lock = threading.Lock()
 
     @property
     def cache(self) -> BaseCache:
@@ -107,6 +140,7 @@ class PortOneClient(HTTPClient):
         leader) fetches; the others (followers) wait while the lock exists, up to
         their deadline, for the token to appear in the cache. When the leader is
         done without a token (it failed), the next follower to take the lock leads.
+        When the cache cannot be used, the token comes from PortOne directly.
         """
         token = self._cached_token()
         if token:
@@ -116,7 +150,12 @@ class PortOneClient(HTTPClient):
         owner = secrets.token_urlsafe(16)
         pause = TOKEN_FOLLOWER_POLL
         while True:
-            if self.cache.add(lock_key, owner, timeout=self._token_lock_seconds(deadline)):
+            taken = self._shared(
+                lambda cache: cache.add(lock_key, owner, timeout=self._token_lock_seconds(deadline))
+            )
+            if taken is UNREACHABLE:
+                return self._fetch_unshared(deadline)
+            if taken:
                 try:
                     # The previous leader may have finished between our look and our lock.
                     return self._cached_token() or self._fetch_token(deadline)
@@ -130,7 +169,10 @@ class PortOneClient(HTTPClient):
                 token = self._cached_token()
                 if token:
                     return token
-                if self.cache.get(lock_key) is None:
+                holder = self._shared(lambda cache: cache.get(lock_key))
+                if holder is UNREACHABLE:
+                    return self._fetch_unshared(deadline)
+                if holder is None:
                     # The leader is done: it either stored a token (just now) or failed.
                     token = self._cached_token()
                     if token:
@@ -166,22 +208,42 @@ class PortOneClient(HTTPClient):
         owner's followers would fetch a token once more, which PortOne answers
         with the same token.
         """
-        if self.cache.get(lock_key) == owner:
-            self.cache.delete(lock_key)
+        if self._shared(lambda cache: cache.get(lock_key)) == owner:
+            self._shared(lambda cache: cache.delete(lock_key))
+
+    def _fetch_unshared(self, deadline: float) -> str:
+        """The cache is down: one fetch at a time in this process, the others use its memo."""
+        if not self._fetch_lock.acquire(timeout=max(0.0, deadline - time.monotonic())):
+            return self._fetch_token(deadline)  # out of time: PortOneTimeout, no request
+        try:
+            return self._cached_token() or self._fetch_token(deadline)
+        finally:
+            self._fetch_lock.release()
+
+    def _shared(self, operation: Callable[[BaseCache], _T]) -> _T | _Unreachable:
+        """``operation(self.cache)``, or :data:`UNREACHABLE` when the cache is down."""
+        cache = self.cache
+        try:
+            return operation(cache)
+        except Exception as error:
+            if not is_service_outage(error):
+                raise
+            _warn_cache_unreachable(self.cache_alias, error)
+            return UNREACHABLE
 
     def forget_token(self, token: str | None = None) -> None:
         """Drop the cached token (only if it is still ``token``, when given)."""
         self._memo = None
-        cached = self.cache.get(self.token_cache_key)
+        cached = self._shared(lambda cache: cache.get(self.token_cache_key))
         if token is None or (isinstance(cached, dict) and cached.get("access_token") == token):
-            self.cache.delete(self.token_cache_key)
+            self._shared(lambda cache: cache.delete(self.token_cache_key))
 
     def _cached_token(self) -> str | None:
         """The token from this process's memo, else from the shared cache (memoised)."""
         memo = self._memo
         if memo is not None and time.time() < memo[1]:
             return memo[0]
-        cached = self.cache.get(self.token_cache_key)
+        cached = self._shared(lambda cache: cache.get(self.token_cache_key))
         if isinstance(cached, dict) and time.time() < cached.get("refresh_at", 0):
             self._memo = (str(cached["access_token"]), float(cached["refresh_at"]))
             return self._memo[0]
@@ -210,12 +272,14 @@ class PortOneClient(HTTPClient):
             keep_for = expired_at - now - TOKEN_REFRESH_MARGIN
             if keep_for > 0:
                 refresh_at = time.time() + keep_for
-                self.cache.set(
-                    self.token_cache_key,
-                    {"access_token": token, "refresh_at": refresh_at},
-                    timeout=keep_for,
-                )
                 self._memo = (token, refresh_at)
+                self._shared(
+                    lambda cache: cache.set(
+                        self.token_cache_key,
+                        {"access_token": token, "refresh_at": refresh_at},
+                        timeout=keep_for,
+                    )
+                )
         return token
 
     def _call(self, method: str, path: str, deadline: float) -> dict[str, Any]:
