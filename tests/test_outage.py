@@ -103,6 +103,15 @@ def test_certify_is_refused_with_503_json_when_the_throttles_cache_is_down(
     assert portone.certification_requests == 0  # refused before any PortOne lookup
 
 
+def test_a_throttle_that_can_read_but_not_count_refuses(
+    api: APIClient, settings: Any, portone: FakePortOne
+) -> None:
+    """Half up: the throttle reads its history but cannot record the request: refused."""
+    settings.CACHES = {"default": {"BACKEND": f"{__name__}.WriteFailingCache", "LOCATION": "d"}}
+    assert_service_unavailable(api.post(PREPARE))
+    assert CertificationAttempt.objects.count() == 0
+
+
 def test_a_verification_goes_on_with_the_token_cache_down(
     api: APIClient, settings: Any, portone: FakePortOne, caplog: Any, make_user: Any
 ) -> None:
