@@ -8,9 +8,11 @@ envelope code) sits on attributes.
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
+from django.db import InterfaceError, OperationalError
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -172,12 +174,55 @@ class PortOneTimeout(PortOneCertError, TimeoutError):
     default_message = _("PortOne did not answer in time. Please try again later.")
 
 
+# --- this site's own cache or database failed ---
+
+
 class ServiceUnavailable(PortOneCertError):
-    """A store this app needs (the database, the cache) could not be used: nothing was kept."""
+    """A cache or database a required step relies on could not be used.
+
+    Refused by default: what cannot be checked (a throttle, an attempt) is not let through.
+    """
 
     code = "service_unavailable"
     http_status = 503
     default_message = _("The service is temporarily unavailable. Please try again later.")
+
+
+#: Cache clients' own error bases, by module: looked up only in modules already imported
+#: (a client that was never imported raised nothing), so none of them is a dependency.
+OUTAGE_ERRORS_BY_MODULE = {
+    "redis.exceptions": "RedisError",
+    "pymemcache.exceptions": "MemcacheError",
+    "pylibmc": "Error",
+}
+
+
+def is_service_outage(error: BaseException) -> bool:
+    """Whether ``error`` means a cache or the database could not be used.
+
+    The database's connection-level errors (``OperationalError``, ``InterfaceError``:
+    server gone, connection refused or closed, locked), a cache client's errors
+    (Redis, pymemcache, pylibmc) and the transport errors a dead server gives at the
+    socket (``ConnectionError``, ``TimeoutError``). This app's own errors are not.
+    """
+    if isinstance(error, PortOneCertError):
+        return False
+    classes: list[type[BaseException]] = [
+        OperationalError,
+        InterfaceError,
+        ConnectionError,
+        TimeoutError,
+    ]
+    for module_name, name in OUTAGE_ERRORS_BY_MODULE.items():
+        cls = getattr(sys.modules.get(module_name), name, None)
+        if isinstance(cls, type) and issubclass(cls, BaseException):
+            classes.append(cls)
+    return isinstance(error, tuple(classes))
+
+
+def error_class_name(error: BaseException) -> str:
+    """``module.Class`` of ``error``, for logs: never its message, which may name hosts."""
+    return f"{type(error).__module__}.{type(error).__qualname__}"
 
 
 #: Every stable error code the HTTP API can answer with, by code.

@@ -43,6 +43,8 @@ from .exceptions import (
     ReregistrationBlocked,
     ServiceUnavailable,
     TestChannel,
+    error_class_name,
+    is_service_outage,
 )
 from .fields import seal
 from .models import SANDBOX_PROVIDER, CertificationAttempt, IdentityTombstone, VerifiedIdentity
@@ -199,6 +201,10 @@ def verify_certification(
     except PortOneCertError as error:
         _record_failure(user, attempt, error, request)
         raise
+    except Exception as err:
+        if not is_service_outage(err):
+            raise
+        raise _record_outage(user, attempt, err, request) from err
 
     if isinstance(outcome, VerifiedIdentity):
         _after_commit_verified(outcome, user, attempt, created, request)
@@ -675,6 +681,29 @@ def _record_failure(
             request=request,
         )
     )
+
+
+def _record_outage(
+    user: Any,
+    attempt: CertificationAttempt | None,
+    err: Exception,
+    request: HttpRequest | None,
+) -> ServiceUnavailable:
+    """A cache or the database failed mid-way: record the failure if the attempt can still
+    be written (it is not left pending), and return the error to raise."""
+    logger.warning("Identity verification could not go on (%s).", error_class_name(err))
+    error = ServiceUnavailable()
+    try:
+        _record_failure(user, attempt, error, request)
+    except Exception as record_err:
+        # The database is down, or the failed query broke the caller's transaction.
+        if not (isinstance(record_err, DatabaseError) or is_service_outage(record_err)):
+            raise
+        logger.warning(
+            "The attempt's failure could not be recorded either (%s).",
+            error_class_name(record_err),
+        )
+    return error
 
 
 # --- retention ---

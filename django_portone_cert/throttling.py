@@ -1,10 +1,16 @@
 from __future__ import annotations
 
+import logging
+from typing import Any
+
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
 from rest_framework.throttling import ScopedRateThrottle
 
 from .conf import app_settings
+from .exceptions import ServiceUnavailable, error_class_name, is_service_outage
+
+logger = logging.getLogger("django_portone_cert")
 
 
 class PortOneCertThrottle(ScopedRateThrottle):
@@ -13,6 +19,10 @@ class PortOneCertThrottle(ScopedRateThrottle):
     Its rate comes from ``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["portone_cert"]``
     when the project sets one, else from ``PORTONE_CERT["THROTTLE_RATE"]``.
     Logged-in users are counted by account; visitors by the client's address.
+
+    Fails closed: when its cache (Django's default cache) cannot be reached, the
+    request is refused with :class:`ServiceUnavailable` (503), not let through
+    unthrottled: every request it lets through may cost a PortOne lookup.
     """
 
     scope_name = "portone_cert"
@@ -34,3 +44,15 @@ class PortOneCertThrottle(ScopedRateThrottle):
         if api_settings.NUM_PROXIES is None:
             return str(request.META.get("REMOTE_ADDR") or "")
         return str(super().get_ident(request))
+
+    def allow_request(self, request: Any, view: Any) -> bool:
+        try:
+            return super().allow_request(request, view)
+        except Exception as error:
+            if not is_service_outage(error):
+                raise
+            logger.warning(
+                "The throttle's cache could not be used (%s): the request is refused.",
+                error_class_name(error),
+            )
+            raise ServiceUnavailable() from error

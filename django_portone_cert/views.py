@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.contrib.auth.mixins import AccessMixin
@@ -20,7 +21,14 @@ from rest_framework.views import APIView, exception_handler
 
 from . import openapi, services
 from .conf import app_settings
-from .exceptions import InvalidRequest, NoPendingVerification, PortOneCertError
+from .exceptions import (
+    InvalidRequest,
+    NoPendingVerification,
+    PortOneCertError,
+    ServiceUnavailable,
+    error_class_name,
+    is_service_outage,
+)
 from .gates import counts_as_verified
 from .messages import verify_page_messages
 from .models import VerifiedIdentity
@@ -34,6 +42,8 @@ from .serializers import (
 )
 from .throttling import PortOneCertThrottle
 
+logger = logging.getLogger("django_portone_cert")
+
 
 class PortOneCertAPIException(exceptions.APIException):
     """An app error as DRF sees it: ``{"detail", "code"}`` with the error's status."""
@@ -44,7 +54,17 @@ class PortOneCertAPIException(exceptions.APIException):
 
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """DRF's handler, with a stable ``code`` beside ``detail`` in every error body."""
+    """DRF's handler, with a stable ``code`` beside ``detail`` in every error body.
+
+    A cache or database that could not be used (see ``is_service_outage``) answers
+    503 ``service_unavailable`` as JSON, like every other error.
+    """
+    if is_service_outage(exc):
+        logger.warning(
+            "A cache or the database could not be used (%s): answering 503.",
+            error_class_name(exc),
+        )
+        exc = ServiceUnavailable()
     if isinstance(exc, RequestDataTooBig | TooManyFieldsSent | TooManyFilesSent):
         # Django's limits on a body: a malformed request like any other, in JSON.
         exc = PortOneCertAPIException(InvalidRequest())
@@ -154,6 +174,9 @@ class CertifyView(PortOneCertAPIView):
             pending = services.pending_verification(request._request)
             if pending is None:
                 raise NoPendingVerification()
+            # Saved here, not by the middleware after the response: a session store that
+            # cannot be written then answers 503 as JSON rather than Django's error page.
+            request._request.session.save()
             body = {
                 "verified": counts_as_verified(pending),
                 "name": pending.name,

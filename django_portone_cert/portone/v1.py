@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import re
+import secrets
+import threading
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import requests
@@ -17,8 +21,10 @@ from ..exceptions import (
     InvalidRequest,
     PortOneAPIError,
     PortOneAuthError,
+    error_class_name,
+    is_service_outage,
 )
-from .base import Certification, HTTPClient, logger
+from .base import RETRY_BACKOFF_CAP, Certification, HTTPClient, logger
 
 #: What an ``imp_uid`` may look like before it is put into a URL path.
 IMP_UID_PATTERN = r"imps?_[0-9A-Za-z]{1,64}"
@@ -26,10 +32,38 @@ IMP_UID_RE = re.compile(rf"\A{IMP_UID_PATTERN}\Z")
 
 #: Refresh the cached token when less than this many seconds of its life remain.
 TOKEN_REFRESH_MARGIN = 60
-#: Single-flight token refresh: the lock's life, how long followers wait, how often they look.
-TOKEN_LOCK_SECONDS = 10
-TOKEN_FOLLOWER_WAIT = 3.0
+#: Single-flight token refresh: seconds the lock outlives the slowest fetch its owner can make.
+TOKEN_LOCK_MARGIN = 5.0
+#: How often followers look for the token: first after this many seconds, then less and less often.
 TOKEN_FOLLOWER_POLL = 0.02
+TOKEN_FOLLOWER_POLL_MAX = 0.25
+
+
+_T = TypeVar("_T")
+
+
+class _Unreachable:
+    """What a token-cache operation gives when the cache could not be used."""
+
+
+UNREACHABLE = _Unreachable()
+_cache_warning_lock = threading.Lock()
+_cache_warning_given = False
+
+
+def _warn_cache_unreachable(alias: str, error: BaseException) -> None:
+    """Once per process: the token cache is down, so tokens come from PortOne directly."""
+    global _cache_warning_given
+    with _cache_warning_lock:
+        if _cache_warning_given:
+            return
+        _cache_warning_given = True
+    logger.warning(
+        "The PortOne token cache (CACHES[%r]) could not be used (%s): fetching tokens "
+        "from PortOne directly, one at a time per process, until it is back.",
+        alias,
+        error_class_name(error),
+    )
 
 
 def validate_imp_uid(imp_uid: object) -> str:
@@ -65,6 +99,8 @@ class PortOneClient(HTTPClient):
         self.token_cache_key = f"portone_cert:v1:token:{digest}"
         #: (token, refresh at, as time.time()): saves a cache round trip per call.
         self._memo: tuple[str, float] | None = None
+        #: Single flight within this process while the shared cache is down.
+        self._fetch_lock = threading.Lock()
 
     @property
     def cache(self) -> BaseCache:
@@ -100,49 +136,114 @@ class PortOneClient(HTTPClient):
     def get_token(self, *, deadline: float | None = None) -> str:
         """A valid access token: from the cache, or fetched by one caller at a time.
 
-        Single flight: the first caller to take the cache lock fetches; the others
-        wait briefly for the token to appear in the cache. If the lock is lost,
-        they fetch themselves, which PortOne's rules make harmless (before expiry
-        it answers the same token).
+        Single flight across processes: the caller that takes the cache lock (the
+        leader) fetches; the others (followers) wait while the lock exists, up to
+        their deadline, for the token to appear in the cache. When the leader is
+        done without a token (it failed), the next follower to take the lock leads.
+        When the cache cannot be used, the token comes from PortOne directly.
         """
         token = self._cached_token()
         if token:
             return token
         deadline = self._deadline(deadline)
         lock_key = self.token_cache_key + ":lock"
-        if self.cache.add(lock_key, "1", timeout=TOKEN_LOCK_SECONDS):
-            try:
-                # The previous leader may have finished between our look and our lock.
-                return self._cached_token() or self._fetch_token(deadline)
-            finally:
-                self.cache.delete(lock_key)
-        wait_until = min(deadline, time.monotonic() + TOKEN_FOLLOWER_WAIT)
-        while time.monotonic() < wait_until:
-            time.sleep(TOKEN_FOLLOWER_POLL)
-            token = self._cached_token()
-            if token:
-                return token
-            if self.cache.get(lock_key) is None:
-                # The leader is done: it either stored a token (just now) or failed.
+        owner = secrets.token_urlsafe(16)
+        pause = TOKEN_FOLLOWER_POLL
+        while True:
+            taken = self._shared(
+                lambda cache: cache.add(lock_key, owner, timeout=self._token_lock_seconds(deadline))
+            )
+            if taken is UNREACHABLE:
+                return self._fetch_unshared(deadline)
+            if taken:
+                try:
+                    # The previous leader may have finished between our look and our lock.
+                    return self._cached_token() or self._fetch_token(deadline)
+                finally:
+                    self._release_token_lock(lock_key, owner)
+            # A follower. A leader that died mid-fetch leaves its lock until it expires:
+            # then we wait no longer than our deadline, and the first caller after leads.
+            while time.monotonic() < deadline:
+                time.sleep(max(0.0, min(pause, deadline - time.monotonic())))
+                pause = min(pause * 1.5, TOKEN_FOLLOWER_POLL_MAX)
                 token = self._cached_token()
                 if token:
                     return token
-                break
-        return self._fetch_token(deadline)
+                holder = self._shared(lambda cache: cache.get(lock_key))
+                if holder is UNREACHABLE:
+                    return self._fetch_unshared(deadline)
+                if holder is None:
+                    # The leader is done: it either stored a token (just now) or failed.
+                    token = self._cached_token()
+                    if token:
+                        return token
+                    break
+            else:
+                # Out of time: fails at once with PortOneTimeout, without a request.
+                return self._fetch_token(deadline)
+
+    def _token_lock_seconds(self, deadline: float) -> int:
+        """The lock's life: the longest a fetch started now can take, and a margin.
+
+        Every try, retries and their pauses are bounded by ``RETRIES`` and
+        ``TIMEOUT``; the deadline bounds them too, except that a try started just
+        before it may still spend a read timeout past it.
+        """
+        connect, read = self.timeout
+        tries = 1 + max(app_settings.RETRIES, 0)
+        pauses = sum(
+            min(app_settings.RETRY_BACKOFF * 2.0**n, RETRY_BACKOFF_CAP) for n in range(tries - 1)
+        )
+        by_tries = tries * (connect + read) + pauses
+        remaining = max(0.0, deadline - time.monotonic())
+        by_deadline = remaining + min(read, remaining)
+        return math.ceil(min(by_tries, by_deadline) + TOKEN_LOCK_MARGIN)
+
+    def _release_token_lock(self, lock_key: str, owner: str) -> None:
+        """Delete the lock if it is still ours: compare, then delete.
+
+        Django's cache API has no atomic compare-and-delete. The window between
+        the two is harmless in practice: the lock would have to expire in it, which
+        its margin over the slowest fetch rules out; and if it did, the lock's new
+        owner's followers would fetch a token once more, which PortOne answers
+        with the same token.
+        """
+        if self._shared(lambda cache: cache.get(lock_key)) == owner:
+            self._shared(lambda cache: cache.delete(lock_key))
+
+    def _fetch_unshared(self, deadline: float) -> str:
+        """The cache is down: one fetch at a time in this process, the others use its memo."""
+        if not self._fetch_lock.acquire(timeout=max(0.0, deadline - time.monotonic())):
+            return self._fetch_token(deadline)  # out of time: PortOneTimeout, no request
+        try:
+            return self._cached_token() or self._fetch_token(deadline)
+        finally:
+            self._fetch_lock.release()
+
+    def _shared(self, operation: Callable[[BaseCache], _T]) -> _T | _Unreachable:
+        """``operation(self.cache)``, or :data:`UNREACHABLE` when the cache is down."""
+        cache = self.cache
+        try:
+            return operation(cache)
+        except Exception as error:
+            if not is_service_outage(error):
+                raise
+            _warn_cache_unreachable(self.cache_alias, error)
+            return UNREACHABLE
 
     def forget_token(self, token: str | None = None) -> None:
         """Drop the cached token (only if it is still ``token``, when given)."""
         self._memo = None
-        cached = self.cache.get(self.token_cache_key)
+        cached = self._shared(lambda cache: cache.get(self.token_cache_key))
         if token is None or (isinstance(cached, dict) and cached.get("access_token") == token):
-            self.cache.delete(self.token_cache_key)
+            self._shared(lambda cache: cache.delete(self.token_cache_key))
 
     def _cached_token(self) -> str | None:
         """The token from this process's memo, else from the shared cache (memoised)."""
         memo = self._memo
         if memo is not None and time.time() < memo[1]:
             return memo[0]
-        cached = self.cache.get(self.token_cache_key)
+        cached = self._shared(lambda cache: cache.get(self.token_cache_key))
         if isinstance(cached, dict) and time.time() < cached.get("refresh_at", 0):
             self._memo = (str(cached["access_token"]), float(cached["refresh_at"]))
             return self._memo[0]
@@ -171,12 +272,14 @@ class PortOneClient(HTTPClient):
             keep_for = expired_at - now - TOKEN_REFRESH_MARGIN
             if keep_for > 0:
                 refresh_at = time.time() + keep_for
-                self.cache.set(
-                    self.token_cache_key,
-                    {"access_token": token, "refresh_at": refresh_at},
-                    timeout=keep_for,
-                )
                 self._memo = (token, refresh_at)
+                self._shared(
+                    lambda cache: cache.set(
+                        self.token_cache_key,
+                        {"access_token": token, "refresh_at": refresh_at},
+                        timeout=keep_for,
+                    )
+                )
         return token
 
     def _call(self, method: str, path: str, deadline: float) -> dict[str, Any]:
