@@ -11,8 +11,7 @@ from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.http import HttpRequest, HttpResponseBase
 
 from .ages import AgeRule, AgeThreshold
-from .gates import DEFAULT, AgeGate, _Default, response_for
-from .services import agate_identity, gate_identity
+from .gates import DEFAULT, AgeGate, _Default, agate_identity, gate_identity, response_for
 
 View = TypeVar("View", bound=Callable[..., Any])
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -25,21 +25,53 @@ from .conf import app_settings
 from .models import SANDBOX_PROVIDER, VerifiedIdentity
 from .sandbox import sandbox_enabled
 
-if TYPE_CHECKING:
-    from .services import PendingVerification
+
+class Verified(Protocol):
+    """An identity, a waiting result or a fresh verification: each says who verified it."""
+
+    @property
+    def provider(self) -> str: ...
 
 
 def _now() -> datetime:
     return timezone.now()
 
 
-def counts_as_verified(identity: VerifiedIdentity | PendingVerification | None) -> bool:
+def counts_as_verified(identity: Verified | None) -> bool:
     """Whether ``identity`` proves anything: a sandbox one only while sandbox mode is on.
 
     Outside sandbox mode (``SANDBOX`` off or ``DEBUG`` off) a sandbox identity is
     treated as no identity at all: its user must verify for real.
     """
     return identity is not None and (identity.provider != SANDBOX_PROVIDER or sandbox_enabled())
+
+
+def get_identity(user: Any) -> VerifiedIdentity | None:
+    """The user's identity, or None (anonymous or never verified). One query at most."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    try:
+        identity: VerifiedIdentity = user.verified_identity
+    except VerifiedIdentity.DoesNotExist:
+        return None
+    return identity
+
+
+#: What the age gates read: nothing encrypted, so a gated request decrypts nothing.
+GATE_FIELDS = ("id", "user_id", "birth_date", "verified_at", "provider")
+
+
+def gate_identity(user: Any) -> VerifiedIdentity | None:
+    """The fields of the user's identity a gate needs, in one narrow query (none if anonymous)."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return VerifiedIdentity.objects.filter(user_id=user.pk).only(*GATE_FIELDS).first()
+
+
+async def agate_identity(user: Any) -> VerifiedIdentity | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return await VerifiedIdentity.objects.filter(user_id=user.pk).only(*GATE_FIELDS).afirst()
 
 
 class Outcome(enum.Enum):

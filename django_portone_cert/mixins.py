@@ -9,8 +9,7 @@ from django.contrib.auth.mixins import AccessMixin
 from django.http import HttpRequest, HttpResponseBase
 
 from .ages import AgeRule, AgeThreshold
-from .gates import DEFAULT, AgeGate, Outcome, _Default, response_for
-from .services import agate_identity, gate_identity
+from .gates import DEFAULT, AgeGate, Outcome, _Default, agate_identity, gate_identity, response_for
 
 
 class AgeRequiredMixin(AccessMixin):

@@ -1,7 +1,9 @@
 """OpenAPI descriptions of the endpoints, for drf-spectacular when it is installed.
 
 ``pip install django-portone-cert[openapi]``; without drf-spectacular the
-decorators here do nothing.
+decorators here do nothing. Bodies are described by the serializers that make
+them (:mod:`.serializers`), for the running API version; only the error body,
+which no serializer makes, is described here.
 """
 
 from __future__ import annotations
@@ -17,35 +19,6 @@ from .exceptions import ERROR_CLASSES
 class ErrorSerializer(serializers.Serializer[Any]):
     detail = serializers.CharField()
     code = serializers.ChoiceField(choices=sorted(ERROR_CLASSES))
-
-
-class AttemptResponseSerializer(serializers.Serializer[Any]):
-    merchant_uid = serializers.CharField()
-    imp_code = serializers.CharField()
-    channel_key = serializers.CharField(required=False)
-    pg = serializers.CharField(required=False)
-    expires_at = serializers.DateTimeField()
-
-
-class CertifyResponseSerializer(serializers.Serializer[Any]):
-    verified = serializers.BooleanField()
-    name = serializers.CharField()
-    birth_date = serializers.DateField()
-    age = serializers.IntegerField()
-    verified_at = serializers.DateTimeField()
-    pending_signup = serializers.BooleanField(required=False)
-
-
-class MeResponseSerializer(serializers.Serializer[Any]):
-    verified = serializers.BooleanField()
-    name = serializers.CharField(required=False)
-    birth_date = serializers.DateField(required=False)
-    age = serializers.IntegerField(required=False)
-    gender = serializers.CharField(required=False)
-    is_foreigner = serializers.BooleanField(required=False, allow_null=True)
-    provider = serializers.CharField(required=False)
-    certified_at = serializers.DateTimeField(required=False)
-    verified_at = serializers.DateTimeField(required=False)
 
 
 def describe(**kwargs: Any) -> Callable[[Any], Any]:

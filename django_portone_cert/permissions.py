@@ -7,9 +7,8 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from .gates import DEFAULT, AgeGate, Outcome
+from .gates import DEFAULT, AgeGate, Outcome, gate_identity
 from .messages import GATE_MESSAGES
-from .services import gate_identity
 
 
 class AgeGateDenied(exceptions.APIException):

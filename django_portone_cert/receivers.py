@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .services import rebind_after_login, tombstone
+from .retention import tombstone
+from .signup import rebind_after_login
 
 
 def remember_deleted_person(sender: Any, instance: Any, **kwargs: Any) -> None:

@@ -1,3 +1,10 @@
+"""The API's bodies, for the running API version; the OpenAPI schema is generated from these.
+
+On V2 the attempt's id (``merchant_uid``, a V1 name kept on both versions) is also the
+``identityVerificationId`` PortOne records, so ``prepare/`` answers it under both names
+and ``certifications/`` takes ``identity_verification_id`` alone.
+"""
+
 from __future__ import annotations
 
 from typing import Any
@@ -8,44 +15,120 @@ from .conf import app_settings
 from .gates import counts_as_verified
 from .models import CertificationAttempt, VerifiedIdentity
 from .portone import IMP_UID_PATTERN
+from .services import Verification
+
+
+def _v2() -> bool:
+    return app_settings.API_VERSION == "v2"
 
 
 class CertifyRequestSerializer(serializers.Serializer[Any]):
-    # Patterns a JSON schema can state too; the service checks imp_uid again in full.
-    imp_uid = serializers.RegexField(rf"^{IMP_UID_PATTERN}$", max_length=80, trim_whitespace=False)
-    merchant_uid = serializers.RegexField(
-        r"^[0-9A-Za-z_-]{1,40}$", max_length=40, trim_whitespace=False
-    )
+    """V1 ``{"imp_uid", "merchant_uid"}``; V2 ``{"identity_verification_id"}``.
 
+    Patterns a JSON schema can state too; the service checks the ids again in full.
+    """
 
-class CertifyV2RequestSerializer(serializers.Serializer[Any]):
-    identity_verification_id = serializers.RegexField(
-        r"^[0-9A-Za-z]{1,64}$", max_length=64, trim_whitespace=False
-    )
+    def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
+        if _v2():
+            return {
+                "identity_verification_id": serializers.RegexField(
+                    r"^[0-9A-Za-z]{1,64}$",
+                    max_length=64,
+                    trim_whitespace=False,
+                    help_text="The id prepare/ answered; PortOne's identityVerificationId.",
+                )
+            }
+        return {
+            "imp_uid": serializers.RegexField(
+                rf"^{IMP_UID_PATTERN}$",
+                max_length=80,
+                trim_whitespace=False,
+                help_text="What IMP.certification's callback (or redirect) gave the browser.",
+            ),
+            "merchant_uid": serializers.RegexField(
+                r"^[0-9A-Za-z_-]{1,40}$",
+                max_length=40,
+                trim_whitespace=False,
+                help_text="The attempt prepare/ answered.",
+            ),
+        }
+
+    def ids(self) -> tuple[str, str]:
+        """(PortOne's result id, the attempt's id): one id on V2."""
+        data = self.validated_data
+        if _v2():
+            return data["identity_verification_id"], data["identity_verification_id"]
+        return data["imp_uid"], data["merchant_uid"]
 
 
 class AttemptSerializer(serializers.ModelSerializer[CertificationAttempt]):
-    """What the browser needs for ``IMP.certification``."""
+    """What the browser SDK needs: V1 ``IMP.certification``, V2 ``requestIdentityVerification``."""
 
     class Meta:
         model = CertificationAttempt
         fields = ("merchant_uid", "expires_at")
 
+    def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
+        fields = super().get_fields()
+        fields["api_version"] = serializers.SerializerMethodField()
+        if _v2():
+            fields["identity_verification_id"] = serializers.CharField(
+                source="merchant_uid", read_only=True
+            )
+            fields["store_id"] = serializers.SerializerMethodField()
+            fields["channel_key"] = serializers.SerializerMethodField()
+        else:
+            fields["imp_code"] = serializers.SerializerMethodField()
+            # One of the two, as the settings say (CHANNEL_KEY first).
+            fields["channel_key"] = serializers.SerializerMethodField(required=False)
+            fields["pg"] = serializers.SerializerMethodField(required=False)
+        return fields
+
+    def get_api_version(self, attempt: CertificationAttempt) -> str:
+        return str(app_settings.API_VERSION)
+
+    def get_store_id(self, attempt: CertificationAttempt) -> str:
+        return app_settings.STORE_ID
+
+    def get_channel_key(self, attempt: CertificationAttempt) -> str | None:
+        return app_settings.CHANNEL_KEY
+
+    def get_imp_code(self, attempt: CertificationAttempt) -> str:
+        return app_settings.IMP_CODE
+
+    def get_pg(self, attempt: CertificationAttempt) -> str | None:
+        return app_settings.PG
+
     def to_representation(self, instance: CertificationAttempt) -> dict[str, Any]:
         data: dict[str, Any] = super().to_representation(instance)
-        data["api_version"] = app_settings.API_VERSION
-        if app_settings.API_VERSION == "v2":
-            # What PortOne.requestIdentityVerification needs.
-            data["identity_verification_id"] = instance.merchant_uid
-            data["store_id"] = app_settings.STORE_ID
-            data["channel_key"] = app_settings.CHANNEL_KEY
-            return data
-        data["imp_code"] = app_settings.IMP_CODE
-        if app_settings.CHANNEL_KEY:
-            data["channel_key"] = app_settings.CHANNEL_KEY
-        elif app_settings.PG:
-            data["pg"] = app_settings.PG
+        if not _v2():
+            # V1 sends channelKey, or else the older pg: never both, never null.
+            if data.get("channel_key"):
+                data.pop("pg", None)
+            else:
+                data.pop("channel_key", None)
+                if not data.get("pg"):
+                    data.pop("pg", None)
         return data
+
+
+class VerificationSerializer(serializers.Serializer[Verification]):
+    """``certifications/``'s answer: who was verified. Never the CI."""
+
+    verified = serializers.SerializerMethodField()
+    name = serializers.CharField()
+    birth_date = serializers.DateField()
+    age = serializers.SerializerMethodField()
+    verified_at = serializers.DateTimeField()
+    pending_signup = serializers.BooleanField(
+        help_text="A visitor's result, waiting for the sign-up to claim it."
+    )
+
+    def get_verified(self, verification: Verification) -> bool:
+        return counts_as_verified(verification)
+
+    def get_age(self, verification: Verification) -> int:
+        return verification.age()
 
 
 class IdentitySerializer(serializers.ModelSerializer[VerifiedIdentity]):

@@ -1,15 +1,13 @@
-"""The rules that turn a PortOne result into a VerifiedIdentity.
+"""Attempts and verification: the rules that turn a PortOne result into a VerifiedIdentity.
 
-:func:`verify_certification` is the one place where a result is accepted; the API
-views, management commands and users' own code all call it. A visitor who is not
-logged in gets the result kept on their attempt (encrypted) until the site's
-sign-up calls :func:`claim_verification`.
+:func:`start_attempt` mints an attempt bound to its requester; :func:`verify_certification`
+is the one place where a result is accepted. A visitor's result is kept on their attempt
+(encrypted, bound to their rotated session) for :mod:`.signup`'s claim.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,7 +21,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
-from . import crypto
+from . import ages, crypto
 from .ages import AgeRule
 from .conf import app_settings
 from .exceptions import (
@@ -36,7 +34,6 @@ from .exceptions import (
     IdentityInUse,
     IdentityMismatch,
     InvalidRequest,
-    NoPendingVerification,
     NotCertified,
     PortOneAPIError,
     PortOneCertError,
@@ -54,14 +51,16 @@ from .signals import identity_verified, verification_failed
 logger = logging.getLogger("django_portone_cert")
 
 MERCHANT_UID_MAX_LENGTH = 40
+
 #: Where a visitor's verified attempt is remembered until the sign-up claims it.
 SESSION_KEY = "portone_cert_verified"
+
 #: The session key the waiting result is bound to (to re-bind it when login rotates the key).
 BOUND_SESSION_KEY = "portone_cert_bound_to"
 
 
 @contextmanager
-def _database_guard() -> Iterator[None]:
+def database_guard() -> Iterator[None]:
     """A database failure while personal data is in the clear becomes ``service_unavailable``.
 
     The database's own traceback is dropped (``from None``): its frames hold the
@@ -76,41 +75,33 @@ def _database_guard() -> Iterator[None]:
         raise ServiceUnavailable() from None
 
 
-def get_identity(user: Any) -> VerifiedIdentity | None:
-    """The user's identity, or None (anonymous or never verified). One query at most."""
-    if not getattr(user, "is_authenticated", False):
-        return None
-    try:
-        identity: VerifiedIdentity = user.verified_identity
-    except VerifiedIdentity.DoesNotExist:
-        return None
-    return identity
-
-
-#: What the age gates read: nothing encrypted, so a gated request decrypts nothing.
-GATE_FIELDS = ("id", "user_id", "birth_date", "verified_at", "provider")
-
-
-def gate_identity(user: Any) -> VerifiedIdentity | None:
-    """The fields of the user's identity a gate needs, in one narrow query (none if anonymous)."""
-    if not getattr(user, "is_authenticated", False):
-        return None
-    return VerifiedIdentity.objects.filter(user_id=user.pk).only(*GATE_FIELDS).first()
-
-
-async def agate_identity(user: Any) -> VerifiedIdentity | None:
-    if not getattr(user, "is_authenticated", False):
-        return None
-    return await VerifiedIdentity.objects.filter(user_id=user.pk).only(*GATE_FIELDS).afirst()
-
-
-def _session_key(request: HttpRequest | None, *, create: bool = False) -> str:
+def current_session_key(request: HttpRequest | None, *, create: bool = False) -> str:
     session = getattr(request, "session", None)
     if session is None:
         return ""
     if not session.session_key and create:
         session.save()
     return str(session.session_key or "")
+
+
+@dataclass(frozen=True)
+class Verification:
+    """What :func:`verify_certification` accepted: who, and where it is kept now."""
+
+    name: str
+    birth_date: date
+    provider: str
+    verified_at: datetime
+    attempt: CertificationAttempt
+    #: The user's stored identity; None while a visitor's result waits for the sign-up.
+    identity: VerifiedIdentity | None
+
+    @property
+    def pending_signup(self) -> bool:
+        return self.identity is None
+
+    def age(self, rule: AgeRule | None = None, on: date | None = None) -> int:
+        return ages.age(self.birth_date, rule or app_settings.AGE_RULE, on)
 
 
 def start_attempt(*, user: Any, request: HttpRequest | None = None) -> CertificationAttempt:
@@ -120,7 +111,7 @@ def start_attempt(*, user: Any, request: HttpRequest | None = None) -> Certifica
     if getattr(user, "is_authenticated", False):
         fields["user"] = user
     else:
-        session_key = _session_key(request, create=True)
+        session_key = current_session_key(request, create=True)
         if not session_key or not app_settings.ANONYMOUS_VERIFICATION:
             raise InvalidRequest()
         fields["session_key"] = session_key
@@ -137,7 +128,7 @@ def _requesters_attempt(
     if getattr(user, "is_authenticated", False):
         mine = Q(merchant_uid=merchant_uid, user_id=user.pk)
     else:
-        session_key = _session_key(request)
+        session_key = current_session_key(request)
         if not session_key or not app_settings.ANONYMOUS_VERIFICATION:
             mine = Q(pk__in=[])
         else:
@@ -156,12 +147,12 @@ def _requesters_attempt(
 @sensitive_variables()
 def verify_certification(
     *, user: Any, imp_uid: str, merchant_uid: str, request: HttpRequest | None = None
-) -> VerifiedIdentity | CertificationAttempt:
+) -> Verification:
     """Re-read ``imp_uid`` from PortOne and, if every rule holds, store it.
 
-    For a logged-in ``user`` this returns their :class:`VerifiedIdentity`. For a
-    visitor (``ANONYMOUS_VERIFICATION``) it returns the verified attempt, whose
-    result waits for :func:`claim_verification`. Raises a
+    A logged-in ``user``'s identity is stored (``Verification.identity``); a
+    visitor's result (``ANONYMOUS_VERIFICATION``) waits on the attempt for
+    :func:`signup.claim_verification` (``Verification.pending_signup``). Raises a
     :class:`~django_portone_cert.exceptions.PortOneCertError` subclass otherwise;
     then nothing is stored but the attempt's failure.
     """
@@ -191,13 +182,11 @@ def verify_certification(
         check_certification(certification, attempt)
         ci_hash = crypto.keyed_hash(certification.ci) if certification.ci else ""
         check_person(crypto.keyed_hashes(certification.ci) if certification.ci else [], user)
+        identity: VerifiedIdentity | None = None
         if attempt.user_id is None:
-            outcome: VerifiedIdentity | CertificationAttempt = _hold_for_signup(
-                attempt, certification, request
-            )
+            _hold_for_signup(attempt, certification, request)
         else:
             identity, created = _store(user, attempt, certification, ci_hash)
-            outcome = identity
     except PortOneCertError as error:
         _record_failure(user, attempt, error, request)
         raise
@@ -206,10 +195,17 @@ def verify_certification(
             raise
         raise _record_outage(user, attempt, err, request) from err
 
-    if isinstance(outcome, VerifiedIdentity):
-        _after_commit_verified(outcome, user, attempt, created, request)
+    if identity is not None:
+        send_verified_after_commit(identity, user, attempt, created, request)
     _delete_at_portone_after_commit(certification.imp_uid)
-    return outcome
+    return Verification(
+        name=certification.name or "",
+        birth_date=certification.birth_date or date.min,
+        provider=certification.provider,
+        verified_at=attempt.completed_at or timezone.now(),
+        attempt=attempt,
+        identity=identity,
+    )
 
 
 def mark_sandbox(certification: Certification) -> Certification:
@@ -289,7 +285,7 @@ def check_person(ci_hashes: str | list[str], user: Any) -> None:
 
 
 @sensitive_variables()
-def _fill_identity(
+def fill_identity(
     identity: VerifiedIdentity, certification: Certification, ci_hash: str, now: datetime
 ) -> None:
     # A sandbox identity's person was typed in: a real one replaces it.
@@ -347,12 +343,12 @@ def _store(
             identities = VerifiedIdentity.objects.select_for_update()
             found = identities.filter(user_id=user.pk).first()
             identity = found or VerifiedIdentity(user=user)
-            _fill_identity(identity, certification, ci_hash, now)
+            fill_identity(identity, certification, ci_hash, now)
             identity.save()
         return identity, found is None
 
     try:
-        with _database_guard():
+        with database_guard():
             try:
                 result = upsert()
             except IntegrityError:
@@ -361,7 +357,7 @@ def _store(
                 # This user's other request created the identity first: update it instead.
                 result = upsert()
     except IntegrityError as err:
-        raise _integrity_error(ci_hash, user) from err
+        raise identity_conflict(ci_hash, user) from err
     return result
 
 
@@ -390,7 +386,7 @@ def _consume(attempt: CertificationAttempt, imp_uid: str, now: datetime, **extra
         setattr(attempt, name, value)
 
 
-def _integrity_error(ci_hash: str, user: Any) -> PortOneCertError:
+def identity_conflict(ci_hash: str, user: Any) -> PortOneCertError:
     """Which unique index a concurrent request won on."""
     if ci_hash and app_settings.ONE_ACCOUNT_PER_PERSON:
         holders = VerifiedIdentity.objects.filter(unique_ci_hash=ci_hash)
@@ -399,54 +395,6 @@ def _integrity_error(ci_hash: str, user: Any) -> PortOneCertError:
         if holders.exists():
             return IdentityInUse()
     return CertificationUsed()
-
-
-# --- verification before sign-up ---
-
-
-@sensitive_variables()
-def _serialise(certification: Certification) -> str:
-    return json.dumps(
-        {
-            "imp_uid": certification.imp_uid,
-            "provider": certification.provider,
-            "api_version": certification.api_version,
-            "certified_at": certification.certified_at.isoformat()
-            if certification.certified_at
-            else None,
-            "birth_date": certification.birth_date.isoformat()
-            if certification.birth_date
-            else None,
-            "name": certification.name,
-            "gender": certification.gender,
-            "is_foreigner": certification.is_foreigner,
-            "ci": certification.ci,
-            "di": certification.di,
-            "phone": certification.phone,
-            "carrier": certification.carrier,
-        }
-    )
-
-
-@sensitive_variables()
-def _deserialise(text: str) -> Certification:
-    data = json.loads(text)
-    return Certification(
-        imp_uid=data["imp_uid"],
-        merchant_uid=None,
-        provider=data["provider"],
-        api_version=data.get("api_version", "v1"),
-        certified=True,
-        certified_at=datetime.fromisoformat(data["certified_at"]) if data["certified_at"] else None,
-        birth_date=date.fromisoformat(data["birth_date"]) if data["birth_date"] else None,
-        name=data["name"],
-        gender=data["gender"],
-        is_foreigner=data["is_foreigner"],
-        ci=data["ci"],
-        di=data["di"],
-        phone=data["phone"],
-        carrier=data["carrier"],
-    )
 
 
 @sensitive_variables()
@@ -467,19 +415,19 @@ def _hold_for_signup(
     old_key = attempt.session_key
     now = timezone.now()
     try:
-        with _database_guard(), transaction.atomic():
+        with database_guard(), transaction.atomic():
             # Sealed here, so no ORM frame ever holds the result in the clear.
             _consume(
                 attempt,
                 certification.imp_uid,
                 now,
-                result=seal(attempt, "result", _serialise(certification)),
+                result=seal(attempt, "result", certification.to_json()),
             )
     except IntegrityError as err:
         raise CertificationUsed() from err
     session.cycle_key()
-    new_key = _session_key(request, create=True)
-    with _database_guard():
+    new_key = current_session_key(request, create=True)
+    with database_guard():
         CertificationAttempt.objects.filter(pk=attempt.pk, session_key=old_key).update(
             session_key=new_key
         )
@@ -489,127 +437,7 @@ def _hold_for_signup(
     return attempt
 
 
-@dataclass(frozen=True)
-class PendingVerification:
-    """A visitor's verified result, waiting for the sign-up (no CI here)."""
-
-    merchant_uid: str
-    name: str
-    birth_date: date
-    gender: str
-    provider: str
-    verified_at: datetime
-    #: Whether this person already has an account (by CI), to refuse the sign-up kindly.
-    has_account: bool
-
-    def age(self, rule: AgeRule | None = None, on: date | None = None) -> int:
-        from . import ages
-
-        return ages.age(self.birth_date, rule or app_settings.AGE_RULE, on)
-
-
-def _pending_attempt(request: HttpRequest) -> CertificationAttempt | None:
-    """The visitor's waiting result: named by the session and bound to its current key."""
-    session = getattr(request, "session", None)
-    merchant_uid = session.get(SESSION_KEY) if session is not None else None
-    session_key = _session_key(request)
-    if not merchant_uid or not session_key:
-        return None
-    return (
-        CertificationAttempt.objects.filter(
-            merchant_uid=merchant_uid,
-            session_key=session_key,
-            user__isnull=True,
-            status=CertificationAttempt.Status.VERIFIED,
-            claimed_at__isnull=True,
-            completed_at__gt=timezone.now() - app_settings.CLAIM_TTL,
-        )
-        .exclude(result="")
-        .first()
-    )
-
-
-def rebind_after_login(request: HttpRequest) -> None:
-    """Follow the session key that ``login()`` rotates, for a result waiting in this session.
-
-    Only a session whose (server-side) data names the key the result was bound to
-    can move it, so this never lets another session take it.
-    """
-    session = getattr(request, "session", None)
-    if session is None:
-        return
-    merchant_uid, bound_to = session.get(SESSION_KEY), session.get(BOUND_SESSION_KEY)
-    if not merchant_uid or not bound_to:
-        return
-    current = _session_key(request, create=True)
-    if bound_to == current:
-        return
-    CertificationAttempt.objects.filter(
-        merchant_uid=merchant_uid, session_key=bound_to, user__isnull=True
-    ).update(session_key=current)
-    session[BOUND_SESSION_KEY] = current
-
-
-@sensitive_variables()
-def pending_verification(request: HttpRequest) -> PendingVerification | None:
-    """The visitor's verified result, if one waits in this session."""
-    attempt = _pending_attempt(request)
-    if attempt is None:
-        return None
-    certification = _deserialise(attempt.result)
-    ci_hash = crypto.keyed_hash(certification.ci) if certification.ci else ""
-    return PendingVerification(
-        merchant_uid=attempt.merchant_uid,
-        name=certification.name or "",
-        birth_date=certification.birth_date or date.min,
-        gender=certification.gender or "",
-        provider=certification.provider,
-        verified_at=attempt.completed_at or timezone.now(),
-        has_account=bool(ci_hash)
-        and VerifiedIdentity.objects.for_ci(certification.ci or "").exists(),
-    )
-
-
-@sensitive_variables()
-def claim_verification(request: HttpRequest, user: Any) -> VerifiedIdentity:
-    """Attach the visitor's verified result to ``user`` (just signed up).
-
-    Raises :class:`NoPendingVerification` when none waits (or it expired), and
-    :class:`IdentityInUse` when the person already has another account.
-    """
-    attempt = _pending_attempt(request)
-    if attempt is None:
-        raise NoPendingVerification()
-    certification = _deserialise(attempt.result)
-    ci_hash = crypto.keyed_hash(certification.ci) if certification.ci else ""
-    check_person(crypto.keyed_hashes(certification.ci) if certification.ci else [], user)
-    now = timezone.now()
-    try:
-        with _database_guard(), transaction.atomic():
-            locked = CertificationAttempt.objects.select_for_update().get(pk=attempt.pk)
-            if locked.claimed_at is not None:
-                raise NoPendingVerification()
-            identity = VerifiedIdentity.objects.select_for_update().filter(user_id=user.pk).first()
-            created = identity is None
-            identity = identity or VerifiedIdentity(user=user)
-            _fill_identity(identity, certification, ci_hash, now)
-            identity.save()
-            locked.user = user
-            locked.claimed_at = now
-            locked.result = ""
-            locked.save(update_fields=["user", "claimed_at", "result"])
-    except IntegrityError as err:
-        raise _integrity_error(ci_hash, user) from err
-    request.session.pop(SESSION_KEY, None)
-    request.session.pop(BOUND_SESSION_KEY, None)
-    _after_commit_verified(identity, user, locked, created, request)
-    return identity
-
-
-# --- after the outcome ---
-
-
-def _after_commit_verified(
+def send_verified_after_commit(
     identity: VerifiedIdentity,
     user: Any,
     attempt: CertificationAttempt | None,
@@ -706,55 +534,11 @@ def _record_outage(
     return error
 
 
-# --- retention ---
+def __getattr__(name: str) -> Any:
+    """The sign-up's half of the contract (``services.pending_verification`` and
+    ``services.claim_verification``) lives in :mod:`.signup`."""
+    if name in ("pending_verification", "claim_verification", "PendingVerification"):
+        from . import signup
 
-
-def tombstone(user_pk: Any) -> None:
-    """Remember a deleting account's person for ``TOMBSTONE_RETENTION`` (keyed hash only).
-
-    Does nothing, and asks the database nothing, while the setting is off.
-    """
-    retention = app_settings.TOMBSTONE_RETENTION
-    if retention is None:
-        return
-    ci_hash = (
-        VerifiedIdentity.objects.filter(user_id=user_pk)
-        .exclude(ci_hash="")
-        .values_list("ci_hash", flat=True)
-        .first()
-    )
-    if ci_hash:
-        now = timezone.now()
-        IdentityTombstone.objects.update_or_create(
-            ci_hash=ci_hash, defaults={"deleted_at": now, "expires_at": now + retention}
-        )
-
-
-@dataclass(frozen=True)
-class PurgeReport:
-    expired_attempts: int
-    failed_attempts: int
-    unclaimed_results: int
-    tombstones: int
-
-
-def purge(now: datetime | None = None) -> PurgeReport:
-    """Delete what is no longer needed: see ``manage.py portone_cert_purge``."""
-    now = now or timezone.now()
-    pending = CertificationAttempt.Status.PENDING
-    failed = CertificationAttempt.Status.FAILED
-    expired_attempts, _ = CertificationAttempt.objects.filter(
-        status=pending, expires_at__lte=now
-    ).delete()
-    failed_attempts, _ = CertificationAttempt.objects.filter(
-        status=failed, created_at__lte=now - app_settings.FAILED_ATTEMPT_RETENTION
-    ).delete()
-    # A visitor who verified but never signed up: the result goes after CLAIM_TTL.
-    unclaimed_results, _ = CertificationAttempt.objects.filter(
-        Q(user__isnull=True),
-        status=CertificationAttempt.Status.VERIFIED,
-        claimed_at__isnull=True,
-        completed_at__lte=now - app_settings.CLAIM_TTL,
-    ).delete()
-    tombstones, _ = IdentityTombstone.objects.filter(expires_at__lte=now).delete()
-    return PurgeReport(expired_attempts, failed_attempts, unclaimed_results, tombstones)
+        return getattr(signup, name)
+    raise AttributeError(name)

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.generic import TemplateView
-from rest_framework import exceptions, parsers, serializers, status
+from rest_framework import exceptions, parsers, status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
@@ -23,22 +23,20 @@ from . import openapi, services
 from .conf import app_settings
 from .exceptions import (
     InvalidRequest,
-    NoPendingVerification,
     PortOneCertError,
     ServiceUnavailable,
     error_class_name,
     is_service_outage,
 )
-from .gates import counts_as_verified
+from .gates import counts_as_verified, get_identity
 from .messages import verify_page_messages
-from .models import VerifiedIdentity
 from .openapi import describe
 from .sandbox import sandbox_enabled
 from .serializers import (
     AttemptSerializer,
     CertifyRequestSerializer,
-    CertifyV2RequestSerializer,
     IdentitySerializer,
+    VerificationSerializer,
 )
 from .throttling import PortOneCertThrottle
 
@@ -126,7 +124,7 @@ class PrepareView(PortOneCertAPIView):
 
     @describe(
         request=None,
-        responses={201: openapi.AttemptResponseSerializer, **openapi.ERRORS},
+        responses={201: AttemptSerializer, **openapi.ERRORS},
         summary="Start a verification attempt",
     )
     def post(self, request: Request) -> Response:
@@ -144,48 +142,24 @@ class CertifyView(PortOneCertAPIView):
 
     @describe(
         request=CertifyRequestSerializer,
-        responses={201: openapi.CertifyResponseSerializer, **openapi.ERRORS},
+        responses={201: VerificationSerializer, **openapi.ERRORS},
         summary="Accept a verification result",
     )
     def post(self, request: Request) -> Response:
-        if app_settings.API_VERSION == "v2":
-            # V2: the server-minted id names both the attempt and PortOne's result.
-            v2 = CertifyV2RequestSerializer(data=request.data)
-            v2.is_valid(raise_exception=True)
-            result_id = merchant_uid = v2.validated_data["identity_verification_id"]
-        else:
-            v1 = CertifyRequestSerializer(data=request.data)
-            v1.is_valid(raise_exception=True)
-            result_id = v1.validated_data["imp_uid"]
-            merchant_uid = v1.validated_data["merchant_uid"]
-        outcome = services.verify_certification(
+        ids = CertifyRequestSerializer(data=request.data)
+        ids.is_valid(raise_exception=True)
+        result_id, merchant_uid = ids.ids()
+        verification = services.verify_certification(
             user=request.user,
             imp_uid=result_id,
             merchant_uid=merchant_uid,
             request=request._request,
         )
-        if isinstance(outcome, VerifiedIdentity):
-            data = IdentitySerializer(outcome).data
-            body = {
-                key: data[key] for key in ("verified", "name", "birth_date", "age", "verified_at")
-            }
-        else:
-            # A visitor: the result waits for the sign-up (services.claim_verification).
-            pending = services.pending_verification(request._request)
-            if pending is None:
-                raise NoPendingVerification()
+        if verification.pending_signup:
             # Saved here, not by the middleware after the response: a session store that
             # cannot be written then answers 503 as JSON rather than Django's error page.
             request._request.session.save()
-            body = {
-                "verified": counts_as_verified(pending),
-                "name": pending.name,
-                "birth_date": pending.birth_date.isoformat(),
-                "age": pending.age(),
-                "verified_at": serializers.DateTimeField().to_representation(pending.verified_at),
-                "pending_signup": True,
-            }
-        return Response(body, status=status.HTTP_201_CREATED)
+        return Response(VerificationSerializer(verification).data, status=status.HTTP_201_CREATED)
 
 
 class MeView(PortOneCertAPIView):
@@ -196,14 +170,14 @@ class MeView(PortOneCertAPIView):
 
     @describe(
         responses={
-            200: openapi.MeResponseSerializer,
+            200: IdentitySerializer,
             401: openapi.ErrorSerializer,
             403: openapi.ErrorSerializer,
         },
         summary="The requester's verification state",
     )
     def get(self, request: Request) -> Response:
-        identity = services.get_identity(request.user)
+        identity = get_identity(request.user)
         if identity is None or not counts_as_verified(identity):
             # A sandbox identity outside sandbox mode proves nothing, as at the gates.
             return Response({"verified": False})
@@ -249,7 +223,7 @@ class VerifyPageView(AccessMixin, TemplateView):  # an HTML page: not in the API
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         next_url = safe_next_url(self.request)
-        identity = services.get_identity(self.request.user)
+        identity = get_identity(self.request.user)
         context.update(
             {
                 "next_url": next_url,

@@ -119,12 +119,12 @@ from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import transaction  # noqa: E402
 from django.http import JsonResponse  # noqa: E402
 
-from django_portone_cert import services  # noqa: E402
+from django_portone_cert import signup as signup_service  # noqa: E402
 from django_portone_cert.exceptions import IdentityInUse, NoPendingVerification  # noqa: E402
 
 
 def signup(request: HttpRequest) -> JsonResponse:
-    pending = services.pending_verification(request)
+    pending = signup_service.pending_verification(request)
     if pending is None:
         return JsonResponse({"error": "verify_first"}, status=400)
     if pending.has_account:
@@ -135,7 +135,7 @@ def signup(request: HttpRequest) -> JsonResponse:
             user = get_user_model().objects.create_user(
                 **{username_field: request.POST["username"]}, password=None
             )
-            services.claim_verification(request, user)
+            signup_service.claim_verification(request, user)
     except NoPendingVerification:
         return JsonResponse({"error": "verify_first"}, status=400)
     except IdentityInUse:

@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 
-from django_portone_cert import services
+from django_portone_cert import gates
 from django_portone_cert.models import CertificationAttempt, VerifiedIdentity
 from django_portone_cert.testing import FakePerson, FakePortOne
 from tests.helpers import (
@@ -274,4 +274,4 @@ def test_revoke_is_logged(make_user: Any, portone: FakePortOne) -> None:
     assert entry.object_id == str(identity.pk)
     assert "홍길동" not in entry.object_repr and "Revoked" in entry.get_change_message()
     # The user is sent to verify again.
-    assert services.get_identity(type(user).objects.get(pk=user.pk)) is None
+    assert gates.get_identity(type(user).objects.get(pk=user.pk)) is None

@@ -99,7 +99,8 @@ def test_full_flow_stores_the_identity(
     assert body["name"] == "김민수"
     assert body["birth_date"] == "2000-02-29"
     assert isinstance(body["age"], int)
-    assert set(body) == {"verified", "name", "birth_date", "age", "verified_at"}
+    assert set(body) == {"verified", "name", "birth_date", "age", "verified_at", "pending_signup"}
+    assert body["pending_signup"] is False
 
     identity = VerifiedIdentity.objects.get(user=user)
     assert identity.name == "김민수"
@@ -403,9 +404,11 @@ def test_service_is_usable_without_a_request(user: Any, portone: FakePortOne) ->
     attempt = services.start_attempt(user=user)
     imp_uid = portone.add_certification(merchant_uid=attempt.merchant_uid)
     with transaction.atomic():
-        identity = services.verify_certification(
+        verification = services.verify_certification(
             user=user, imp_uid=imp_uid, merchant_uid=attempt.merchant_uid
         )
+    identity = verification.identity
+    assert verification.pending_signup is False and identity is not None
     assert identity.user == user and identity.ci == portone.person_ci("홍길동", ADULT)
     assert portone.certification_requests == 1
     assert portone.token_requests == token_requests(1)

@@ -15,13 +15,14 @@ from django.db import connection, transaction
 from django.test import Client
 from rest_framework.test import APIClient
 
-from django_portone_cert import crypto, services
+from django_portone_cert import crypto, signup
 from django_portone_cert.checks import (
     check_deploy,
     check_key_source,
     check_settings,
     check_stored_keys,
 )
+from django_portone_cert.exceptions import IdentityInUse
 from django_portone_cert.models import CertificationAttempt, IdentityTombstone, VerifiedIdentity
 from django_portone_cert.testing import FakePortOne
 from tests.helpers import (
@@ -142,8 +143,8 @@ def test_claim_refused_for_a_person_under_a_fallback_hash(
     visitor = APIClient()
     assert verify(visitor, portone).status_code == 201
 
-    with pytest.raises(services.IdentityInUse):
-        services.claim_verification(session_request(visitor), make_user())
+    with pytest.raises(IdentityInUse):
+        signup.claim_verification(session_request(visitor), make_user())
 
 
 def test_hash_key_fallbacks(make_user: Any, portone: FakePortOne, settings: Any) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 from django.core.management import call_command
 from django.utils import timezone
 
-from django_portone_cert import services
+from django_portone_cert import retention
 from django_portone_cert.models import CertificationAttempt, IdentityTombstone, VerifiedIdentity
 from django_portone_cert.testing import FakePortOne
 from tests.helpers import (
@@ -77,8 +77,8 @@ def test_purge(make_user: Any, settings: Any) -> None:
     IdentityTombstone.objects.create(ci_hash="b" * 64, expires_at=now + timedelta(days=1))
     out = open("/dev/null", "w")  # noqa: SIM115
     call_command("portone_cert_purge", stdout=out)
-    report = services.purge()
-    assert report == services.PurgeReport(0, 0, 0, 0)  # the command did it all
+    report = retention.purge()
+    assert report == retention.PurgeReport(0, 0, 0, 0)  # the command did it all
     assert CertificationAttempt.objects.count() == 3
     assert list(IdentityTombstone.objects.values_list("ci_hash", flat=True)) == ["b" * 64]
 
@@ -99,7 +99,7 @@ def test_deleted_account_and_tombstone(make_user: Any, portone: FakePortOne, set
     response = verify(client_for(make_user()), portone)
     assert response.status_code == 409 and response.json()["code"] == "reregistration_blocked"
     IdentityTombstone.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
-    services.purge()
+    retention.purge()
     assert verify(client_for(make_user()), portone).status_code == 201
 
 

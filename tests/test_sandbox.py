@@ -11,7 +11,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.test import Client, RequestFactory
 from rest_framework.test import APIClient
 
-from django_portone_cert import services
+from django_portone_cert import signup
 from django_portone_cert.checks import check_sandbox_identities, check_settings
 from django_portone_cert.conf import app_settings
 from django_portone_cert.models import VerifiedIdentity
@@ -370,13 +370,13 @@ def test_a_visitors_sandbox_result_stays_marked_through_the_sign_up(
     assert response.status_code == 201 and response.json()["pending_signup"] is True
     request = RequestFactory().get("/")
     request.session = SessionStore(visitor.cookies["sessionid"].value)
-    pending = services.pending_verification(request)
+    pending = signup.pending_verification(request)
     assert pending is not None and pending.provider == "sandbox"
 
     # Claimed after the sandbox was turned off: still the sandbox's, still refused.
     sandbox_off(settings)
-    signup = visitor.post("/signup/", {"username": "new@example.com"})
-    assert signup.status_code == 201, signup.content
+    sign_up = visitor.post("/signup/", {"username": "new@example.com"})
+    assert sign_up.status_code == 201, sign_up.content
     identity = VerifiedIdentity.objects.get()
     assert identity.provider == "sandbox"
     assert logged_in(identity.user).get("/gated/members/").status_code == 302

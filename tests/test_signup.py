@@ -14,7 +14,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from django_portone_cert import services
+from django_portone_cert import services, signup
 from django_portone_cert.checks import check_settings
 from django_portone_cert.exceptions import IdentityInUse, NoPendingVerification
 from django_portone_cert.models import CertificationAttempt, VerifiedIdentity
@@ -86,14 +86,14 @@ def test_claim_race_is_decided_by_the_database(
 ) -> None:
     assert verify(visitor, portone).status_code == 201
     request = session_request(visitor)
-    pending = services.pending_verification(request)
+    pending = signup.pending_verification(request)
     assert pending is not None and pending.has_account is False
     # Someone else claims the same person first (e.g. between the check and the claim).
     assert verify(client_for(make_user()), portone).status_code == 201
     with pytest.raises(IdentityInUse):
-        services.claim_verification(request, make_user())
+        signup.claim_verification(request, make_user())
     with pytest.raises(NoPendingVerification):
-        services.claim_verification(session_request(APIClient()), make_user())
+        signup.claim_verification(session_request(APIClient()), make_user())
 
 
 def test_visitor_requests_need_the_csrf_token(
@@ -144,7 +144,7 @@ def test_a_fixed_session_cannot_take_the_visitors_verification(
     assert attempt.session_key == rotated
 
     # The old key holds nothing: no pending result, no sign-up with the victim's identity.
-    assert services.pending_verification(request_with_session(fixed)) is None
+    assert signup.pending_verification(request_with_session(fixed)) is None
     assert attacker.post("/signup/", {"username": "attacker@example.com"}).status_code == 400
     assert not VerifiedIdentity.objects.exists()
     # The visitor signs up as themself.
@@ -163,7 +163,7 @@ def test_a_lost_double_submit_does_not_rotate_the_session_away(
     again = visitor.post(CERTIFY, body, format="json")
     assert again.status_code == 409 and again.json()["code"] == "certification_used"
     assert visitor.cookies["sessionid"].value == won
-    assert services.pending_verification(request_with_session(won)) is not None
+    assert signup.pending_verification(request_with_session(won)) is not None
 
 
 def test_signed_cookie_sessions_cannot_hold_a_visitors_result(settings: Any) -> None:
@@ -184,9 +184,9 @@ def test_a_session_naming_the_attempt_is_not_enough(
     forged = SessionStore()
     forged[services.SESSION_KEY] = attempt.merchant_uid
     forged.save()
-    assert services.pending_verification(request_with_session(forged.session_key)) is None
-    with pytest.raises(services.NoPendingVerification):
-        services.claim_verification(request_with_session(forged.session_key), object())
+    assert signup.pending_verification(request_with_session(forged.session_key)) is None
+    with pytest.raises(NoPendingVerification):
+        signup.claim_verification(request_with_session(forged.session_key), object())
 
 
 def test_the_result_follows_the_key_login_rotates(
@@ -203,5 +203,5 @@ def test_the_result_follows_the_key_login_rotates(
     assert CertificationAttempt.objects.get(status="verified").session_key == (
         request.session.session_key
     )
-    identity = services.claim_verification(request, user)
+    identity = signup.claim_verification(request, user)
     assert identity.user == user and identity.name == PERSON["name"]

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime
 from typing import Any
 
 import requests
+from django.views.decorators.debug import sensitive_variables
 
 from .. import __version__
 from ..conf import app_settings
@@ -73,6 +75,22 @@ class Certification:
     #: V2 only: the key of the channel that verified the person.
     channel_key: str | None = None
 
+    @sensitive_variables()
+    def to_json(self) -> str:
+        """The whole result as JSON text, for :meth:`from_json` (it holds the CI: encrypt it)."""
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        for name in ("certified_at", "birth_date"):
+            data[name] = data[name].isoformat() if data[name] is not None else None
+        return json.dumps(data)
+
+    @classmethod
+    @sensitive_variables()
+    def from_json(cls, text: str) -> Certification:
+        data = json.loads(text)
+        data["certified_at"] = _parse_instant(data.get("certified_at"))
+        data["birth_date"] = _parse_date(data.get("birth_date"))
+        return cls(**{f.name: data[f.name] for f in fields(cls) if f.name in data})
+
     @classmethod
     def from_v1(cls, data: dict[str, Any]) -> Certification:
         if not isinstance(data.get("imp_uid"), str):
@@ -123,6 +141,17 @@ def _parse_date(value: Any) -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         return None
+
+
+def _parse_instant(value: Any) -> datetime | None:
+    """An ISO 8601 instant with its offset ("Z" too); None for anything else."""
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None
 
 
 class HTTPClient:

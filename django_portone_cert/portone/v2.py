@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -15,6 +14,7 @@ from .base import (
     Certification,
     HTTPClient,
     _parse_date,
+    _parse_instant,
     _str_or_none,
     logger,
     normalise_carrier,
@@ -29,16 +29,6 @@ def validate_verification_id(value: object) -> str:
     if not isinstance(value, str) or not ID_RE.fullmatch(value):
         raise InvalidRequest()
     return value
-
-
-def _parse_instant(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else None
 
 
 def certification_from_v2(data: dict[str, Any]) -> Certification:

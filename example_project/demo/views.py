@@ -5,11 +5,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.generic import TemplateView
 
-from django_portone_cert import ages, services
+from django_portone_cert import ages
+from django_portone_cert import signup as signup_service
 from django_portone_cert.decorators import age_required, identity_required
 from django_portone_cert.exceptions import IdentityInUse, NoPendingVerification
+from django_portone_cert.gates import get_identity
 from django_portone_cert.mixins import AgeRequiredMixin
-from django_portone_cert.services import get_identity
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -51,7 +52,7 @@ class FourteenPlusView(AgeRequiredMixin, TemplateView):
 
 def signup(request: HttpRequest) -> HttpResponse:
     """회원가입 본인인증: verify first (as a visitor), then create the account and claim it."""
-    pending = services.pending_verification(request)
+    pending = signup_service.pending_verification(request)
     if pending is None:
         return render(request, "demo/signup.html", {"step": "verify"})
     if pending.has_account:
@@ -61,7 +62,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         try:
             with transaction.atomic():
                 user = form.save()
-                services.claim_verification(request, user)
+                signup_service.claim_verification(request, user)
         except NoPendingVerification:
             return redirect("signup")
         except IdentityInUse:

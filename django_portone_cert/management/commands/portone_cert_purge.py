@@ -2,7 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from django_portone_cert.services import purge
+from django_portone_cert.retention import purge
 
 
 class Command(BaseCommand):

@@ -1,0 +1,150 @@
+"""Verification before sign-up: the visitor's result waits on their attempt for the claim.
+
+:func:`services.verify_certification` keeps a visitor's result (encrypted) on their
+attempt, bound to their freshly rotated session key. The site's sign-up view asks
+:func:`pending_verification` who verified and, once the account exists, calls
+:func:`claim_verification` to attach the result to it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
+
+from . import ages, crypto
+from .ages import AgeRule
+from .conf import app_settings
+from .exceptions import NoPendingVerification
+from .models import CertificationAttempt, VerifiedIdentity
+from .portone import Certification
+from .services import (
+    BOUND_SESSION_KEY,
+    SESSION_KEY,
+    check_person,
+    current_session_key,
+    database_guard,
+    fill_identity,
+    identity_conflict,
+    send_verified_after_commit,
+)
+
+
+@dataclass(frozen=True)
+class PendingVerification:
+    """A visitor's verified result, waiting for the sign-up (no CI here)."""
+
+    merchant_uid: str
+    name: str
+    birth_date: date
+    gender: str
+    provider: str
+    verified_at: datetime
+    #: Whether this person already has an account (by CI), to refuse the sign-up kindly.
+    has_account: bool
+
+    def age(self, rule: AgeRule | None = None, on: date | None = None) -> int:
+        return ages.age(self.birth_date, rule or app_settings.AGE_RULE, on)
+
+
+def _pending_attempt(request: HttpRequest) -> CertificationAttempt | None:
+    """The visitor's waiting result: named by the session and bound to its current key."""
+    session = getattr(request, "session", None)
+    merchant_uid = session.get(SESSION_KEY) if session is not None else None
+    session_key = current_session_key(request)
+    if not merchant_uid or not session_key:
+        return None
+    return (
+        CertificationAttempt.objects.filter(
+            merchant_uid=merchant_uid,
+            session_key=session_key,
+            user__isnull=True,
+            status=CertificationAttempt.Status.VERIFIED,
+            claimed_at__isnull=True,
+            completed_at__gt=timezone.now() - app_settings.CLAIM_TTL,
+        )
+        .exclude(result="")
+        .first()
+    )
+
+
+def rebind_after_login(request: HttpRequest) -> None:
+    """Follow the session key that ``login()`` rotates, for a result waiting in this session.
+
+    Only a session whose (server-side) data names the key the result was bound to
+    can move it, so this never lets another session take it.
+    """
+    session = getattr(request, "session", None)
+    if session is None:
+        return
+    merchant_uid, bound_to = session.get(SESSION_KEY), session.get(BOUND_SESSION_KEY)
+    if not merchant_uid or not bound_to:
+        return
+    current = current_session_key(request, create=True)
+    if bound_to == current:
+        return
+    CertificationAttempt.objects.filter(
+        merchant_uid=merchant_uid, session_key=bound_to, user__isnull=True
+    ).update(session_key=current)
+    session[BOUND_SESSION_KEY] = current
+
+
+@sensitive_variables()
+def pending_verification(request: HttpRequest) -> PendingVerification | None:
+    """The visitor's verified result, if one waits in this session."""
+    attempt = _pending_attempt(request)
+    if attempt is None:
+        return None
+    certification = Certification.from_json(attempt.result)
+    ci_hash = crypto.keyed_hash(certification.ci) if certification.ci else ""
+    return PendingVerification(
+        merchant_uid=attempt.merchant_uid,
+        name=certification.name or "",
+        birth_date=certification.birth_date or date.min,
+        gender=certification.gender or "",
+        provider=certification.provider,
+        verified_at=attempt.completed_at or timezone.now(),
+        has_account=bool(ci_hash)
+        and VerifiedIdentity.objects.for_ci(certification.ci or "").exists(),
+    )
+
+
+@sensitive_variables()
+def claim_verification(request: HttpRequest, user: Any) -> VerifiedIdentity:
+    """Attach the visitor's verified result to ``user`` (just signed up).
+
+    Raises :class:`NoPendingVerification` when none waits (or it expired), and
+    :class:`IdentityInUse` when the person already has another account.
+    """
+    attempt = _pending_attempt(request)
+    if attempt is None:
+        raise NoPendingVerification()
+    certification = Certification.from_json(attempt.result)
+    ci_hash = crypto.keyed_hash(certification.ci) if certification.ci else ""
+    check_person(crypto.keyed_hashes(certification.ci) if certification.ci else [], user)
+    now = timezone.now()
+    try:
+        with database_guard(), transaction.atomic():
+            locked = CertificationAttempt.objects.select_for_update().get(pk=attempt.pk)
+            if locked.claimed_at is not None:
+                raise NoPendingVerification()
+            identity = VerifiedIdentity.objects.select_for_update().filter(user_id=user.pk).first()
+            created = identity is None
+            identity = identity or VerifiedIdentity(user=user)
+            fill_identity(identity, certification, ci_hash, now)
+            identity.save()
+            locked.user = user
+            locked.claimed_at = now
+            locked.result = ""
+            locked.save(update_fields=["user", "claimed_at", "result"])
+    except IntegrityError as err:
+        raise identity_conflict(ci_hash, user) from err
+    request.session.pop(SESSION_KEY, None)
+    request.session.pop(BOUND_SESSION_KEY, None)
+    send_verified_after_commit(identity, user, locked, created, request)
+    return identity
