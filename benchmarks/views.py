@@ -61,7 +61,7 @@ def ungated(request: HttpRequest) -> HttpResponse:
     return HttpResponse(f"hello {request.user.pk}")
 
 
-@age_required(19, rule="year")
+@age_required(19, age_rule="year")
 def gated(request: HttpRequest) -> HttpResponse:
     return HttpResponse(f"hello {request.user.pk}")
 
@@ -78,4 +78,4 @@ def _page(request: HttpRequest) -> HttpResponse:
 
 
 ungated_page = _page
-gated_page = age_required(19, rule="year")(_page)
+gated_page = age_required(19, age_rule="year")(_page)

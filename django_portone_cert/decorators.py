@@ -1,4 +1,8 @@
-"""``@age_required`` and ``@identity_required`` for function views, sync or async."""
+"""``@age_required`` and ``@identity_required`` for function views, sync or async.
+
+Options and their meanings are :class:`~django_portone_cert.gates.AgeGate`'s, the same
+as the mixins' attributes and the DRF permissions' view attributes.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +11,11 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, TypeVar, overload
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from asgiref.sync import iscoroutinefunction
 from django.http import HttpRequest, HttpResponseBase
 
 from .ages import AgeRule, AgeThreshold
-from .gates import DEFAULT, AgeGate, _Default, agate_identity, gate_identity, response_for
+from .gates import FROM_SETTINGS, AgeGate, FromSettings, agate_identity, gate_identity, response_for
 
 View = TypeVar("View", bound=Callable[..., Any])
 
@@ -30,49 +34,46 @@ def _gate_view(
 
     if iscoroutinefunction(view):
 
+        @functools.wraps(view)
         async def async_wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
             user = await request.auser()
             identity = await agate_identity(user)
-            outcome = gate.evaluate(user, identity)
-            denial = deny(request, outcome, gate, identity)
+            denial = deny(request, gate.evaluate(user, identity), gate, identity)
             if denial is not None:
                 return denial
             return await view(request, *args, **kwargs)
 
-        wrapper: Callable[..., Any] = functools.wraps(view)(async_wrapper)
-        markcoroutinefunction(wrapper)
-    else:
+        return async_wrapper  # type: ignore[return-value]
 
-        def sync_wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-            identity = gate_identity(request.user)
-            outcome = gate.evaluate(request.user, identity)
-            denial = deny(request, outcome, gate, identity)
-            if denial is not None:
-                return denial
-            response: HttpResponseBase = view(request, *args, **kwargs)
-            return response
+    @functools.wraps(view)
+    def sync_wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        identity = gate_identity(request.user)
+        denial = deny(request, gate.evaluate(request.user, identity), gate, identity)
+        if denial is not None:
+            return denial
+        response: HttpResponseBase = view(request, *args, **kwargs)
+        return response
 
-        wrapper = functools.wraps(view)(sync_wrapper)
-    return wrapper  # type: ignore[return-value]
+    return sync_wrapper  # type: ignore[return-value]
 
 
 @overload
 def age_required(min_age: View) -> View: ...
 @overload
 def age_required(
-    min_age: int | AgeThreshold | None = None,
+    min_age: int | AgeThreshold | None | FromSettings = FROM_SETTINGS,
     *,
-    rule: AgeRule | None = None,
-    max_verification_age: timedelta | _Default | None = DEFAULT,
+    age_rule: AgeRule | None = None,
+    max_verification_age: timedelta | FromSettings | None = FROM_SETTINGS,
     login_url: str | None = None,
     verify_url: str | None = None,
     raise_exception: bool = False,
 ) -> Callable[[View], View]: ...
 def age_required(
-    min_age: Any = None,
+    min_age: Any = FROM_SETTINGS,
     *,
-    rule: AgeRule | None = None,
-    max_verification_age: timedelta | _Default | None = DEFAULT,
+    age_rule: AgeRule | None = None,
+    max_verification_age: timedelta | FromSettings | None = FROM_SETTINGS,
     login_url: str | None = None,
     verify_url: str | None = None,
     raise_exception: bool = False,
@@ -80,16 +81,15 @@ def age_required(
     """Let the view run only for a verified user old enough by Korean rules.
 
     ``@age_required`` uses ``MIN_AGE`` and ``AGE_RULE``; ``@age_required(19,
-    rule="year")`` or ``@age_required(ages.ADULT_CONTENT)`` say it per view.
-    ``max_verification_age`` defaults to ``REVERIFY_AFTER``; pass ``None`` to
-    accept a verification of any age.
+    age_rule="year")`` or ``@age_required(ages.ADULT_CONTENT)`` say it per view.
+    ``max_verification_age`` defaults to ``REVERIFY_AFTER``; ``None`` accepts a
+    verification of any age, ``timedelta(minutes=5)`` asks for a fresh one (step-up).
     """
     if callable(min_age) and not isinstance(min_age, AgeThreshold):
         return age_required()(min_age)
-    gate = AgeGate.build(DEFAULT if min_age is None else min_age, rule, max_verification_age)
     return functools.partial(
         _gate_view,
-        gate=gate,
+        gate=AgeGate(min_age, age_rule, max_verification_age),
         login_url=login_url,
         verify_url=verify_url,
         raise_exception=raise_exception,
@@ -103,7 +103,7 @@ def identity_required(
     view: None = None,
     /,
     *,
-    max_verification_age: timedelta | _Default | None = DEFAULT,
+    max_verification_age: timedelta | FromSettings | None = FROM_SETTINGS,
     login_url: str | None = None,
     verify_url: str | None = None,
     raise_exception: bool = False,
@@ -112,12 +112,12 @@ def identity_required(
     view: Any = None,
     /,
     *,
-    max_verification_age: timedelta | _Default | None = DEFAULT,
+    max_verification_age: timedelta | FromSettings | None = FROM_SETTINGS,
     login_url: str | None = None,
     verify_url: str | None = None,
     raise_exception: bool = False,
 ) -> Any:
-    """Let the view run only for a verified user, whatever their age."""
+    """Let the view run only for a verified user, whatever their age (``min_age=None``)."""
     decorator = functools.partial(
         _gate_view,
         gate=AgeGate(min_age=None, max_verification_age=max_verification_age),

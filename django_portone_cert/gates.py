@@ -33,10 +33,6 @@ class Verified(Protocol):
     def provider(self) -> str: ...
 
 
-def _now() -> datetime:
-    return timezone.now()
-
-
 def counts_as_verified(identity: Verified | None) -> bool:
     """Whether ``identity`` proves anything: a sandbox one only while sandbox mode is on.
 
@@ -82,47 +78,62 @@ class Outcome(enum.Enum):
     AGE_TOO_LOW = "age_too_low"
 
 
-#: Marks "use the setting" where None is a meaningful value.
-class _Default(enum.Enum):
-    DEFAULT = "default"
+class FromSettings(enum.Enum):
+    """The default of a gate option: its setting, read on each gated request."""
+
+    FROM_SETTINGS = "from settings"
 
 
-DEFAULT = _Default.DEFAULT
+#: ``min_age`` → ``MIN_AGE``, ``max_verification_age`` → ``REVERIFY_AFTER``.
+FROM_SETTINGS = FromSettings.FROM_SETTINGS
 
 
 @dataclass(frozen=True)
 class AgeGate:
-    """What a gated view demands. ``None`` / ``DEFAULT`` read the settings per request."""
+    """What a gated view demands; the decorator, the mixin and the permission all build one.
 
-    min_age: int | _Default | None = DEFAULT
-    rule: AgeRule | None = None
-    max_verification_age: timedelta | _Default | None = DEFAULT
+    - ``min_age``: years (or an :class:`~django_portone_cert.ages.AgeThreshold`, which
+      brings its rule); ``None``: no age check (verified, any age).
+    - ``age_rule``: ``"full"`` (만 나이) or ``"year"`` (연 나이); ``None``: ``AGE_RULE``.
+    - ``max_verification_age``: how recent the verification must be (a ``timedelta``);
+      ``None``: any age of verification.
 
-    @classmethod
-    def build(
-        cls,
-        min_age: int | AgeThreshold | _Default | None = DEFAULT,
-        rule: AgeRule | None = None,
-        max_verification_age: timedelta | _Default | None = DEFAULT,
-    ) -> AgeGate:
-        if isinstance(min_age, AgeThreshold):
-            return cls.build(min_age.min_age, rule or min_age.rule, max_verification_age)
-        if rule is not None and rule not in ages.RULES:
-            raise ValueError(f"rule must be one of {ages.RULES}, not {rule!r}")
+    :data:`FROM_SETTINGS` (the default of ``min_age`` and ``max_verification_age``)
+    reads ``MIN_AGE`` / ``REVERIFY_AFTER`` on each request.
+    """
+
+    min_age: int | AgeThreshold | FromSettings | None = FROM_SETTINGS
+    age_rule: AgeRule | None = None
+    max_verification_age: timedelta | FromSettings | None = FROM_SETTINGS
+
+    def __post_init__(self) -> None:
+        if isinstance(self.min_age, AgeThreshold):
+            threshold = self.min_age
+            object.__setattr__(self, "min_age", threshold.min_age)
+            object.__setattr__(self, "age_rule", self.age_rule or threshold.rule)
+        if self.age_rule is not None and self.age_rule not in ages.RULES:
+            raise ValueError(f"age_rule must be one of {ages.RULES}, not {self.age_rule!r}")
+        min_age = self.min_age
         if isinstance(min_age, bool) or not (
-            min_age is None or min_age is DEFAULT or isinstance(min_age, int)
+            min_age is None or min_age is FROM_SETTINGS or isinstance(min_age, int)
         ):
-            raise TypeError("min_age must be a whole number of years")
-        return cls(min_age, rule, max_verification_age)
+            raise TypeError("min_age must be a whole number of years, an AgeThreshold or None")
+        limit = self.max_verification_age
+        if not (limit is None or limit is FROM_SETTINGS or isinstance(limit, timedelta)):
+            raise TypeError("max_verification_age must be a timedelta or None")
 
     def resolved_min_age(self) -> int | None:
-        return app_settings.MIN_AGE if self.min_age is DEFAULT else self.min_age
+        if self.min_age is FROM_SETTINGS:
+            return app_settings.MIN_AGE
+        if isinstance(self.min_age, AgeThreshold):  # normalised in __post_init__; for mypy
+            return self.min_age.min_age
+        return self.min_age
 
-    def resolved_rule(self) -> AgeRule:
-        return self.rule or app_settings.AGE_RULE
+    def resolved_age_rule(self) -> AgeRule:
+        return self.age_rule or app_settings.AGE_RULE
 
     def resolved_max_verification_age(self) -> timedelta | None:
-        if self.max_verification_age is DEFAULT:
+        if self.max_verification_age is FROM_SETTINGS:
             return app_settings.REVERIFY_AFTER
         return self.max_verification_age
 
@@ -133,13 +144,13 @@ class AgeGate:
             return Outcome.LOGIN_REQUIRED
         if identity is None or not counts_as_verified(identity):
             return Outcome.IDENTITY_REQUIRED
-        now = now or _now()
+        now = now or timezone.now()
         max_verification_age = self.resolved_max_verification_age()
         if max_verification_age is not None and now - identity.verified_at > max_verification_age:
             return Outcome.REVERIFICATION_REQUIRED
         min_age = self.resolved_min_age()
         if min_age is not None and not ages.meets_age(
-            identity.birth_date, min_age, self.resolved_rule(), ages.today_kst(now)
+            identity.birth_date, min_age, self.resolved_age_rule(), ages.today_kst(now)
         ):
             return Outcome.AGE_TOO_LOW
         return Outcome.ALLOWED
@@ -172,7 +183,7 @@ def response_for(
         if outcome is Outcome.REVERIFICATION_REQUIRED:
             response["Location"] += "&reason=reverify"
         return response
-    rule = gate.resolved_rule()
+    rule = gate.resolved_age_rule()
     return TemplateResponse(
         request,
         "portone_cert/age_denied.html",

@@ -1,4 +1,8 @@
-"""``AgeRequiredMixin``: the age gate for class-based views (sync or async handlers)."""
+"""``AgeRequiredMixin`` / ``IdentityRequiredMixin``: the gates for class-based views.
+
+Attributes and their meanings are :class:`~django_portone_cert.gates.AgeGate`'s, the
+same as the decorators' options and the DRF permissions' view attributes.
+"""
 
 from __future__ import annotations
 
@@ -9,29 +13,31 @@ from django.contrib.auth.mixins import AccessMixin
 from django.http import HttpRequest, HttpResponseBase
 
 from .ages import AgeRule, AgeThreshold
-from .gates import DEFAULT, AgeGate, Outcome, _Default, agate_identity, gate_identity, response_for
+from .gates import (
+    FROM_SETTINGS,
+    AgeGate,
+    FromSettings,
+    Outcome,
+    agate_identity,
+    gate_identity,
+    response_for,
+)
 
 
 class AgeRequiredMixin(AccessMixin):
     """Put it first among the bases: ``class Page(AgeRequiredMixin, TemplateView)``.
 
-    ``min_age`` and ``age_rule`` default to ``MIN_AGE`` / ``AGE_RULE``;
-    ``max_verification_age`` to ``REVERIFY_AFTER`` (``None``: any age of
-    verification). ``login_url`` and ``raise_exception`` are AccessMixin's.
+    ``login_url`` and ``raise_exception`` are AccessMixin's.
     """
 
-    min_age: int | AgeThreshold | None = None
+    min_age: int | AgeThreshold | FromSettings | None = FROM_SETTINGS
     age_rule: AgeRule | None = None
-    max_verification_age: timedelta | _Default | None = DEFAULT
+    max_verification_age: timedelta | FromSettings | None = FROM_SETTINGS
     verify_url: str | None = None
     view_is_async: bool
 
     def get_age_gate(self) -> AgeGate:
-        return AgeGate.build(
-            DEFAULT if self.min_age is None else self.min_age,
-            self.age_rule,
-            self.max_verification_age,
-        )
+        return AgeGate(self.min_age, self.age_rule, self.max_verification_age)
 
     def _deny(self, request: HttpRequest, user: Any, identity: Any) -> HttpResponseBase | None:
         gate = self.get_age_gate()
@@ -66,5 +72,4 @@ class AgeRequiredMixin(AccessMixin):
 class IdentityRequiredMixin(AgeRequiredMixin):
     """Verified, any age."""
 
-    def get_age_gate(self) -> AgeGate:
-        return AgeGate(min_age=None, max_verification_age=self.max_verification_age)
+    min_age = None

@@ -7,7 +7,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from .gates import DEFAULT, AgeGate, Outcome, gate_identity
+from .gates import FROM_SETTINGS, AgeGate, Outcome, gate_identity
 from .messages import GATE_MESSAGES
 
 
@@ -23,18 +23,17 @@ class AgeGateDenied(exceptions.APIException):
 
 
 class HasMinimumAge(BasePermission):
-    """The view's ``min_age`` / ``age_rule`` / ``max_verification_age`` or the settings.
+    """The view's ``min_age`` / ``age_rule`` / ``max_verification_age``, as the mixins read them.
 
     Anonymous requests get DRF's 401/403 ``not_authenticated``; then
     ``identity_required``, ``reverification_required`` or ``age_too_low``.
     """
 
     def get_gate(self, view: APIView) -> AgeGate:
-        min_age = getattr(view, "min_age", None)
-        return AgeGate.build(
-            DEFAULT if min_age is None else min_age,
+        return AgeGate(
+            getattr(view, "min_age", FROM_SETTINGS),
             getattr(view, "age_rule", None),
-            getattr(view, "max_verification_age", DEFAULT),
+            getattr(view, "max_verification_age", FROM_SETTINGS),
         )
 
     def has_permission(self, request: Request, view: APIView) -> bool:
@@ -48,11 +47,12 @@ class HasMinimumAge(BasePermission):
 
 
 class HasVerifiedIdentity(HasMinimumAge):
-    """Verified, any age."""
+    """Verified, any age (``min_age`` is ignored)."""
 
     def get_gate(self, view: APIView) -> AgeGate:
         return AgeGate(
-            min_age=None, max_verification_age=getattr(view, "max_verification_age", DEFAULT)
+            min_age=None,
+            max_verification_age=getattr(view, "max_verification_age", FROM_SETTINGS),
         )
 
 

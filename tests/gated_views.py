@@ -21,7 +21,7 @@ def default_gate(request: HttpRequest) -> HttpResponse:
     return HttpResponse("default ok")
 
 
-@age_required(19, rule="year")
+@age_required(19, age_rule="year")
 def adult(request: HttpRequest, slug: str = "") -> HttpResponse:
     """The 19+ page."""
     return HttpResponse(f"adult ok {slug}")
@@ -32,12 +32,12 @@ def fourteen(request: HttpRequest) -> HttpResponse:
     return HttpResponse("14 ok")
 
 
-@age_required(min_age=19, rule="full", raise_exception=True)
+@age_required(min_age=19, age_rule="full", raise_exception=True)
 def strict(request: HttpRequest) -> HttpResponse:
     return HttpResponse("strict ok")
 
 
-@age_required(19, rule="year", max_verification_age=None, login_url="/custom-login/")
+@age_required(19, age_rule="year", max_verification_age=None, login_url="/custom-login/")
 def no_reverify(request: HttpRequest) -> HttpResponse:
     return HttpResponse("no reverify ok")
 
@@ -47,7 +47,7 @@ def members(request: HttpRequest) -> HttpResponse:
     return HttpResponse("members ok")
 
 
-@age_required(19, rule="year")
+@age_required(19, age_rule="year")
 async def async_adult(request: HttpRequest) -> HttpResponse:
     return HttpResponse("async adult ok")
 

@@ -2,17 +2,20 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import time_machine
 from asgiref.sync import async_to_sync
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.test import AsyncRequestFactory, Client, RequestFactory
 from rest_framework.test import APIClient, force_authenticate
 
+from django_portone_cert import ages
 from django_portone_cert.gates import AgeGate, Outcome
 from django_portone_cert.models import VerifiedIdentity
 from tests import gated_views
@@ -34,8 +37,9 @@ SHAPES = {
 
 
 @pytest.fixture(autouse=True)
-def frozen(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("django_portone_cert.gates._now", lambda: NOW)
+def frozen() -> Iterator[None]:
+    with time_machine.travel(NOW, tick=False):
+        yield
 
 
 def verify(
@@ -200,7 +204,7 @@ def test_a_real_identity_passes_in_and_out_of_sandbox_mode(
 
 def test_evaluate_a_sandbox_identity(user: Any, settings: Any) -> None:
     identity = verify(user, ADULT, provider="sandbox")
-    gate = AgeGate.build(19, "year")
+    gate = AgeGate(19, "year")
     assert gate.evaluate(user, identity, now=NOW) is Outcome.IDENTITY_REQUIRED
     sandbox_mode(settings, sandbox=True, debug=True)
     assert gate.evaluate(user, identity, now=NOW) is Outcome.ALLOWED
@@ -267,21 +271,21 @@ def test_bad_arguments() -> None:
     from django_portone_cert.decorators import age_required
 
     with pytest.raises(ValueError, match="rule"):
-        age_required(19, rule="korean")  # type: ignore[call-overload]
+        age_required(19, age_rule="korean")  # type: ignore[call-overload]
     with pytest.raises(TypeError):
         age_required("19")  # type: ignore[call-overload]
 
 
 def test_evaluate_directly(user: Any) -> None:
-    gate = AgeGate.build(19, "year")
+    gate = AgeGate(19, "year")
     assert gate.evaluate(AnonymousUser(), None) is Outcome.LOGIN_REQUIRED
     assert gate.evaluate(user, None) is Outcome.IDENTITY_REQUIRED
     identity = verify(user, YEAR_ONLY)
     assert gate.evaluate(user, identity, now=NOW) is Outcome.ALLOWED
-    assert AgeGate.build(19, "full").evaluate(user, identity, now=NOW) is Outcome.AGE_TOO_LOW
+    assert AgeGate(19, "full").evaluate(user, identity, now=NOW) is Outcome.AGE_TOO_LOW
     # On 31 December in Seoul (15:00Z on the 30th is already the 31st there) full age is 19.
     new_years_eve = datetime(2026, 12, 30, 15, 0, tzinfo=UTC)
-    assert AgeGate.build(19, "full").evaluate(user, identity, now=new_years_eve) is Outcome.ALLOWED
+    assert AgeGate(19, "full").evaluate(user, identity, now=new_years_eve) is Outcome.ALLOWED
 
 
 # --- the next round trip ---
@@ -429,3 +433,29 @@ def test_one_query_for_a_sandbox_identity(make_user: Any, django_assert_num_quer
 def test_permission_denied_is_raised_not_rendered(adult_user: Any) -> None:
     with pytest.raises(PermissionDenied):
         gated_views.strict(_sync_request(AnonymousUser()))
+
+
+def test_one_vocabulary_for_every_shape(settings: Any) -> None:
+    """``min_age=None`` is "no age check" and the default is the setting, in every shape."""
+    from django_portone_cert.gates import FROM_SETTINGS
+    from django_portone_cert.mixins import AgeRequiredMixin, IdentityRequiredMixin
+    from django_portone_cert.permissions import HasMinimumAge, HasVerifiedIdentity
+
+    settings.PORTONE_CERT = {**settings.PORTONE_CERT, "MIN_AGE": 15, "AGE_RULE": "year"}
+    default = AgeGate()
+    assert (default.resolved_min_age(), default.resolved_age_rule()) == (15, "year")
+    assert AgeGate(None).resolved_min_age() is None
+    assert AgeRequiredMixin().get_age_gate() == default
+    assert IdentityRequiredMixin().get_age_gate() == AgeGate(min_age=None)
+
+    class View:
+        min_age = None
+
+    assert HasMinimumAge().get_gate(View()) == AgeGate(min_age=None)  # type: ignore[arg-type]
+    assert HasVerifiedIdentity().get_gate(View()) == AgeGate(min_age=None)  # type: ignore[arg-type]
+    assert HasMinimumAge().get_gate(object()) == AgeGate(FROM_SETTINGS)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="age_rule"):
+        AgeGate(19, "korean")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="max_verification_age"):
+        AgeGate(19, max_verification_age=300)  # type: ignore[arg-type]
+    assert AgeGate(ages.ADULT_CONTENT) == AgeGate(19, "year")
