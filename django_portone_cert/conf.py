@@ -99,7 +99,15 @@ def as_timedelta(value: Any) -> timedelta | None:
 
 
 class AppSettings:
-    """Typed, lazy accessors. Use the module-level :data:`app_settings`."""
+    """Typed, lazy accessors. Use the module-level :data:`app_settings`.
+
+    Each returns the setting as given (a duration given in seconds as a
+    ``timedelta``): it never turns a bad value into a good one. System checks
+    judge the values. Where a bad value reaches the code anyway, it fails
+    closed: a flag that is not ``True`` or ``False`` counts as its safe side,
+    an unknown ``API_VERSION`` or ``AGE_RULE`` raises where it is used, a zero
+    duration expires at once.
+    """
 
     def _required(self, name: str) -> str:
         value = get(name)
@@ -109,6 +117,30 @@ class AppSettings:
                 "결제 연동 > 식별코드・API Keys)."
             )
         return str(value)
+
+    def _optional(self, name: str) -> str | None:
+        value = get(name)
+        return str(value) if value else None
+
+    def _grants(self, name: str) -> bool:
+        """A flag that lets something through: on only when exactly True."""
+        return get(name) is True
+
+    def _guards(self, name: str) -> bool:
+        """A flag that refuses something: off only when exactly False."""
+        return get(name) is not False
+
+    def _duration(self, name: str) -> timedelta:
+        value = as_timedelta(get(name))
+        if value is None:
+            raise ConfigurationError(f'settings.{SETTING_NAME}["{name}"] needs a duration.')
+        return value
+
+    # --- PortOne ---
+
+    @property
+    def API_VERSION(self) -> str:
+        return str(get("API_VERSION"))
 
     @property
     def IMP_KEY(self) -> str:
@@ -123,20 +155,6 @@ class AppSettings:
         return self._required("IMP_CODE")
 
     @property
-    def CHANNEL_KEY(self) -> str | None:
-        value = get("CHANNEL_KEY")
-        return str(value) if value else None
-
-    @property
-    def PG(self) -> str | None:
-        value = get("PG")
-        return str(value) if value else None
-
-    @property
-    def API_VERSION(self) -> str:
-        return "v2" if get("API_VERSION") == "v2" else "v1"
-
-    @property
     def API_SECRET(self) -> str:
         return self._required("API_SECRET")
 
@@ -145,8 +163,20 @@ class AppSettings:
         return self._required("STORE_ID")
 
     @property
+    def CHANNEL_KEY(self) -> str | None:
+        return self._optional("CHANNEL_KEY")
+
+    @property
+    def PG(self) -> str | None:
+        return self._optional("PG")
+
+    @property
+    def COMPANY(self) -> str | None:
+        return self._optional("COMPANY")
+
+    @property
     def ALLOW_TEST_CHANNEL(self) -> bool:
-        return bool(get("ALLOW_TEST_CHANNEL"))
+        return self._grants("ALLOW_TEST_CHANNEL")
 
     @property
     def API_BASE_URL(self) -> str:
@@ -154,11 +184,6 @@ class AppSettings:
         if not value:
             value = DEFAULT_V2_API_BASE_URL if self.API_VERSION == "v2" else DEFAULT_API_BASE_URL
         return str(value).rstrip("/")
-
-    @property
-    def COMPANY(self) -> str | None:
-        value = get("COMPANY")
-        return str(value) if value else None
 
     @property
     def TIMEOUT(self) -> tuple[float, float]:
@@ -183,17 +208,23 @@ class AppSettings:
         return float(get("RETRY_BACKOFF"))
 
     @property
+    def CACHE(self) -> str:
+        return str(get("CACHE"))
+
+    # --- rules ---
+
+    @property
     def MIN_AGE(self) -> int:
         return int(get("MIN_AGE"))
 
     @property
     def AGE_RULE(self) -> AgeRule:
-        value = get("AGE_RULE")
-        return "year" if value == "year" else "full"
+        value: AgeRule = get("AGE_RULE")
+        return value
 
     @property
     def ATTEMPT_TTL(self) -> timedelta:
-        return as_timedelta(get("ATTEMPT_TTL")) or DEFAULTS["ATTEMPT_TTL"]
+        return self._duration("ATTEMPT_TTL")
 
     @property
     def ATTEMPT_MAX_LOOKUPS(self) -> int:
@@ -201,7 +232,7 @@ class AppSettings:
 
     @property
     def MAX_CERTIFICATION_AGE(self) -> timedelta:
-        return as_timedelta(get("MAX_CERTIFICATION_AGE")) or DEFAULTS["MAX_CERTIFICATION_AGE"]
+        return self._duration("MAX_CERTIFICATION_AGE")
 
     @property
     def REVERIFY_AFTER(self) -> timedelta | None:
@@ -209,53 +240,64 @@ class AppSettings:
 
     @property
     def ONE_ACCOUNT_PER_PERSON(self) -> bool:
-        return bool(get("ONE_ACCOUNT_PER_PERSON"))
-
-    @property
-    def DELETE_AFTER_VERIFY(self) -> bool:
-        return bool(get("DELETE_AFTER_VERIFY"))
+        return self._guards("ONE_ACCOUNT_PER_PERSON")
 
     @property
     def REQUIRE_CI(self) -> bool:
-        return bool(get("REQUIRE_CI"))
-
-    @property
-    def STORE_PHONE(self) -> bool:
-        return bool(get("STORE_PHONE"))
-
-    @property
-    def STORE_DI(self) -> bool:
-        return bool(get("STORE_DI"))
+        return self._guards("REQUIRE_CI")
 
     @property
     def ANONYMOUS_VERIFICATION(self) -> bool:
-        return bool(get("ANONYMOUS_VERIFICATION"))
+        return self._grants("ANONYMOUS_VERIFICATION")
 
     @property
     def CLAIM_TTL(self) -> timedelta:
-        return as_timedelta(get("CLAIM_TTL")) or DEFAULTS["CLAIM_TTL"]
+        return self._duration("CLAIM_TTL")
+
+    # --- personal data ---
+
+    @property
+    def STORE_PHONE(self) -> bool:
+        return self._grants("STORE_PHONE")
+
+    @property
+    def STORE_DI(self) -> bool:
+        return self._grants("STORE_DI")
+
+    @property
+    def DELETE_AFTER_VERIFY(self) -> bool:
+        return self._grants("DELETE_AFTER_VERIFY")
+
+    @property
+    def ENCRYPTION_KEYS(self) -> list[str] | None:
+        value = get("ENCRYPTION_KEYS")
+        return list(value) if value else None
+
+    @property
+    def HASH_KEY(self) -> str | None:
+        return self._optional("HASH_KEY")
+
+    @property
+    def HASH_KEY_FALLBACKS(self) -> list[str]:
+        return list(get("HASH_KEY_FALLBACKS") or [])
 
     @property
     def FAILED_ATTEMPT_RETENTION(self) -> timedelta:
-        value = as_timedelta(get("FAILED_ATTEMPT_RETENTION"))
-        return value or DEFAULTS["FAILED_ATTEMPT_RETENTION"]
+        return self._duration("FAILED_ATTEMPT_RETENTION")
 
     @property
     def TOMBSTONE_RETENTION(self) -> timedelta | None:
         return as_timedelta(get("TOMBSTONE_RETENTION"))
 
-    @property
-    def CACHE(self) -> str:
-        return str(get("CACHE"))
+    # --- development and HTTP ---
 
     @property
     def SANDBOX(self) -> bool:
-        return bool(get("SANDBOX"))
+        return self._grants("SANDBOX")
 
     @property
     def THROTTLE_RATE(self) -> str | None:
-        value = get("THROTTLE_RATE")
-        return str(value) if value else None
+        return self._optional("THROTTLE_RATE")
 
 
 app_settings = AppSettings()

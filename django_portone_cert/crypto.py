@@ -30,7 +30,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.views.decorators.debug import sensitive_variables
 
-from .conf import get
+from .conf import app_settings
 from .exceptions import ConfigurationError
 
 PREFIX = "pcx1"
@@ -88,13 +88,13 @@ def decode_key(value: str) -> bytes:
 
 
 def keys_configured() -> bool:
-    return bool(get("ENCRYPTION_KEYS")) and bool(get("HASH_KEY"))
+    return bool(app_settings.ENCRYPTION_KEYS) and bool(app_settings.HASH_KEY)
 
 
 def encryption_keys() -> list[bytes]:
     """The key that encrypts first, then every key that still decrypts."""
     derived = [_derive("encryption", secret) for secret in _secret_keys()]
-    configured = get("ENCRYPTION_KEYS")
+    configured = app_settings.ENCRYPTION_KEYS
     if not configured:
         return _unique(derived)
     keys: list[bytes] = []
@@ -106,11 +106,11 @@ def encryption_keys() -> list[bytes]:
 def hash_keys() -> list[bytes]:
     """The current hash key first, then the fallbacks that still match."""
     derived = [_derive("hash", secret) for secret in _secret_keys()]
-    configured = get("HASH_KEY")
+    configured = app_settings.HASH_KEY
     if not configured:
         return _unique(derived)
-    keys = [str(configured).encode()]
-    for value in get("HASH_KEY_FALLBACKS") or []:
+    keys = [configured.encode()]
+    for value in app_settings.HASH_KEY_FALLBACKS:
         keys += derived if value == FROM_SECRET_KEY else [str(value).encode()]
     return _unique(keys)
 

@@ -61,7 +61,7 @@ def _gate_view(
 def age_required(min_age: View) -> View: ...
 @overload
 def age_required(
-    min_age: int | AgeThreshold | None | FromSettings = FROM_SETTINGS,
+    min_age: int | AgeThreshold | FromSettings | None = FROM_SETTINGS,
     *,
     age_rule: AgeRule | None = None,
     max_verification_age: timedelta | FromSettings | None = FROM_SETTINGS,

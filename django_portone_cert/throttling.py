@@ -25,12 +25,11 @@ class PortOneCertThrottle(ScopedRateThrottle):
     unthrottled: every request it lets through may cost a PortOne lookup.
     """
 
-    scope_name = "portone_cert"
-
     def get_rate(self) -> str | None:
-        rates = self.THROTTLE_RATES or {}
+        # Read on each request (DRF's own class attribute is frozen at import).
+        rates = api_settings.DEFAULT_THROTTLE_RATES or {}
         if self.scope in rates:
-            return rates[self.scope]
+            return str(rates[self.scope])
         return app_settings.THROTTLE_RATE
 
     def get_ident(self, request: Request) -> str:

@@ -10,7 +10,6 @@ import requests
 import responses
 
 from django_portone_cert import __version__
-from django_portone_cert.client import Certification, PortOneClient, get_client
 from django_portone_cert.exceptions import (
     CertificationNotFound,
     InvalidRequest,
@@ -19,6 +18,7 @@ from django_portone_cert.exceptions import (
     PortOneTimeout,
     PortOneUnavailable,
 )
+from django_portone_cert.portone import Certification, PortOneClient, get_client
 from django_portone_cert.testing import FakePerson, FakePortOne
 from django_portone_cert.testing.responses_adapter import activate
 

@@ -50,3 +50,32 @@ def test_settings_must_be_a_dict(settings: Any) -> None:
 def test_single_number_timeout(settings: Any) -> None:
     settings.PORTONE_CERT = {"TIMEOUT": 4}
     assert app_settings.TIMEOUT == (4.0, 4.0)
+
+
+def test_accessors_never_turn_a_bad_value_into_a_good_one(settings: Any) -> None:
+    """The raw value, judged by the checks; where it is used anyway, it fails closed."""
+    from django_portone_cert.checks import check_settings
+    from django_portone_cert.portone import get_client
+
+    settings.PORTONE_CERT = {
+        **settings.PORTONE_CERT,
+        "API_VERSION": "V2",
+        "AGE_RULE": "Full",
+        "ATTEMPT_TTL": 0,
+        "ALLOW_TEST_CHANNEL": "false",
+        "REQUIRE_CI": "no",
+    }
+    assert app_settings.API_VERSION == "V2"
+    with pytest.raises(ConfigurationError, match="API_VERSION"):
+        get_client()
+    assert app_settings.AGE_RULE == "Full"
+    assert app_settings.ATTEMPT_TTL == timedelta(0)  # every attempt expires at once
+    assert app_settings.ALLOW_TEST_CHANNEL is False  # a flag that lets through: only True
+    assert app_settings.REQUIRE_CI is True  # a flag that refuses: off only when False
+    ids = {message.id for message in check_settings()}
+    assert {
+        "portone_cert.E018",
+        "portone_cert.E009",
+        "portone_cert.E010",
+        "portone_cert.E011",
+    } <= ids

@@ -11,8 +11,8 @@ import pytest
 import requests
 
 from django_portone_cert.ages import KST
-from django_portone_cert.client import PortOneClient
 from django_portone_cert.exceptions import PortOneTimeout, PortOneUnavailable
+from django_portone_cert.portone import PortOneClient
 from django_portone_cert.testing import FAULTS, CacheStore, FakePerson, FakePortOne, MemoryStore
 
 KEY = {"imp_key": "fake_imp_key", "imp_secret": "fake_imp_secret"}

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from django_portone_cert.client import PortOneClient
 from django_portone_cert.exceptions import PortOneAPIError, PortOneTimeout, PortOneUnavailable
+from django_portone_cert.portone import PortOneClient
 from django_portone_cert.testing import FakePortOne, FakePortOneServer
 
 

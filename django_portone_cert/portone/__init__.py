@@ -2,7 +2,7 @@
 
 ``PORTONE_CERT["API_VERSION"]`` picks the implementation: ``"v1"`` (api.iamport.kr,
 :class:`PortOneClient`) or ``"v2"`` (api.portone.io, :class:`PortOneV2Client`).
-Both have ``get_result``, ``delete_result`` (a no-op on V2) and ``validate_result_id``.
+Both have ``get_result`` and ``delete_result`` (a no-op on V2).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import threading
 from typing import Any
 
 from ..conf import app_settings
+from ..exceptions import ConfigurationError
 from .base import Certification, HTTPClient
 from .v1 import IMP_UID_PATTERN, IMP_UID_RE, PortOneClient, validate_imp_uid
 from .v2 import PortOneV2Client, validate_verification_id
@@ -37,14 +38,24 @@ _clients_lock = threading.Lock()
 
 def validate_result_id(value: object) -> str:
     """An ``imp_uid`` (V1) or an ``identityVerificationId`` (V2), checked before any request."""
-    if app_settings.API_VERSION == "v2":
+    if api_version() == "v2":
         return validate_verification_id(value)
     return validate_imp_uid(value)
 
 
+def api_version() -> str:
+    """``API_VERSION``, refused (never guessed) when it is neither "v1" nor "v2" (check E018)."""
+    version = app_settings.API_VERSION
+    if version not in ("v1", "v2"):
+        raise ConfigurationError(
+            f'settings.PORTONE_CERT["API_VERSION"] must be "v1" or "v2", not {version!r}.'
+        )
+    return version
+
+
 def get_client() -> Client:
     """The process-wide client for the current settings (one connection pool)."""
-    if app_settings.API_VERSION == "v2":
+    if api_version() == "v2":
         key: tuple[Any, ...] = (
             "v2",
             app_settings.API_BASE_URL,

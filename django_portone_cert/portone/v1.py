@@ -116,9 +116,6 @@ class PortOneClient(HTTPClient):
     def delete_result(self, result_id: str, *, deadline: float | None = None) -> None:
         self.delete_certification(result_id, deadline=deadline)
 
-    def validate_result_id(self, result_id: object) -> str:
-        return validate_imp_uid(result_id)
-
     def get_certification(self, imp_uid: str, *, deadline: float | None = None) -> Certification:
         """``GET /certifications/{imp_uid}``.
 

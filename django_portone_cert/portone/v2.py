@@ -83,9 +83,6 @@ class PortOneV2Client(HTTPClient):
         self.api_secret = api_secret if api_secret is not None else app_settings.API_SECRET
         self.store_id = store_id if store_id is not None else app_settings.STORE_ID
 
-    def validate_result_id(self, result_id: object) -> str:
-        return validate_verification_id(result_id)
-
     def get_result(self, result_id: str, *, deadline: float | None = None) -> Certification:
         """``GET /identity-verifications/{identityVerificationId}``."""
         return certification_from_v2(self.get_identity_verification(result_id, deadline=deadline))
