@@ -71,7 +71,11 @@ def test_the_same_result_submitted_twenty_times(make_user: Any) -> None:
 
     with fake.activate():
         outcomes = race([submit] * 20)
-    assert outcomes == Counter({"ok": 1, "certification_used": 19})
+    # One wins; the others find the result used, or the attempt's lookups spent
+    # (ATTEMPT_MAX_LOOKUPS) while the winner was still at PortOne.
+    assert outcomes["ok"] == 1 and sum(outcomes.values()) == 20
+    assert set(outcomes) <= {"ok", "certification_used", "attempt_exhausted"}
+    assert fake.certification_requests <= 3
     assert VerifiedIdentity.objects.count() == 1
     assert CertificationAttempt.objects.get().status == "verified"
 
