@@ -26,3 +26,29 @@ def test_endpoints_are_described(schema: dict[str, Any]) -> None:
     assert "certification_used" in str(schema["components"]["schemas"])
     request = schema["components"]["schemas"]["CertifyRequest"]["properties"]
     assert request["imp_uid"]["pattern"].startswith("^imps?_")
+
+
+def test_the_schema_follows_the_running_version(api_version: str) -> None:
+    """Generated from the serializers that make the bodies, for V1 and V2 alike."""
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator(urlconf="django_portone_cert.urls").get_schema(public=True)
+    components = schema["components"]["schemas"]
+    request = set(components["CertifyRequest"]["properties"])
+    attempt = set(components["Attempt"]["properties"])
+    verification = set(components["Verification"]["properties"])
+    assert {
+        "verified",
+        "name",
+        "birth_date",
+        "age",
+        "verified_at",
+        "pending_signup",
+    } == verification
+    assert {"merchant_uid", "expires_at", "api_version"} <= attempt
+    if api_version == "v2":
+        assert request == {"identity_verification_id"}
+        assert {"identity_verification_id", "store_id", "channel_key"} <= attempt
+    else:
+        assert request == {"imp_uid", "merchant_uid"}
+        assert {"imp_code", "channel_key", "pg"} <= attempt
