@@ -7,7 +7,7 @@ PORT ?= 8000
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test demo lint format messages bench faults contract clean
+.PHONY: test demo docs lint format messages bench faults contract clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -52,6 +52,11 @@ contract: .venv-contract/.installed .venv-iamport/.installed
 	.venv-contract/bin/python -m pip install -q --upgrade pip
 	.venv-contract/bin/python -m pip install -q -e . --group test portone-server-sdk==0.21.0
 	touch $@
+
+## The reference site (Sphinx) into docs/_build/html; any warning fails the build.
+docs: $(STAMP)
+	$(BIN)/sphinx-build -W --keep-going -q -b html docs docs/_build/html
+	@echo "docs/_build/html/index.html"
 
 ## ruff, mypy and the migration check.
 lint: $(STAMP)
