@@ -30,6 +30,9 @@ def portone(settings: Any) -> Iterator[FakePortOne]:
         config.setdefault("STORE_ID", "store-fake")
         config.setdefault("CHANNEL_KEY", "channel-key-fake")
     settings.PORTONE_CERT = config
-    fake = FakePortOne()
+    # On V2 the fake checks the storeId query as PortOne does (400 / 403 otherwise).
+    fake = FakePortOne(
+        store_id=config.get("STORE_ID") if config.get("API_VERSION") == "v2" else None
+    )
     with fake.activate():
         yield fake
