@@ -191,3 +191,24 @@ def test_followers_take_over_when_the_leader_fails(settings: Any) -> None:
     failures = [result for result in results if isinstance(result, Exception)]
     assert len(failures) == 1
     assert fake.token_requests == 2
+
+
+def test_with_the_token_cache_down_a_process_still_fetches_once(settings: Any) -> None:
+    """The cache is unreachable: the process's client (one per process, as ``get_client``
+    gives) lets one thread fetch and the others use its memo."""
+    fake = SlowTokenPortOne()
+    fake.token_delay = 0.3
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "tokens": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nobody listens
+        },
+    }
+    with FakePortOneServer(fake) as server:
+        configure(settings, API_BASE_URL=server.url, CACHE="tokens")
+        client = PortOneClient()
+        results, _ = run_together(5, lambda i: client.get_token())
+        client.close()
+    assert len(set(results)) == 1 and isinstance(results[0], str)
+    assert fake.token_requests == 1
