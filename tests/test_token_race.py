@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.core.cache import cache
+from django.core.cache.backends.locmem import LocMemCache
 from django.db import connection, connections
 
 from django_portone_cert import services
@@ -191,3 +192,58 @@ def test_followers_take_over_when_the_leader_fails(settings: Any) -> None:
     failures = [result for result in results if isinstance(result, Exception)]
     assert len(failures) == 1
     assert fake.token_requests == 2
+
+
+def test_with_the_token_cache_down_a_process_still_fetches_once(settings: Any) -> None:
+    """The cache is unreachable: the process's client (one per process, as ``get_client``
+    gives) lets one thread fetch and the others use its memo."""
+    fake = SlowTokenPortOne()
+    fake.token_delay = 0.3
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "tokens": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nobody listens
+        },
+    }
+    with FakePortOneServer(fake) as server:
+        configure(settings, API_BASE_URL=server.url, CACHE="tokens")
+        client = PortOneClient()
+        results, _ = run_together(5, lambda i: client.get_token())
+        client.close()
+    assert len(set(results)) == 1 and isinstance(results[0], str)
+    assert fake.token_requests == 1
+
+
+class SilentlyFailingCache(LocMemCache):
+    """A dead cache whose client swallows errors (pymemcache with ``ignore_exc``):
+    reads find nothing, ``add`` says no, writes vanish."""
+
+    def get(self, key: str, default: Any = None, version: int | None = None) -> Any:
+        return default
+
+    def add(self, *args: Any, **kwargs: Any) -> bool:
+        return False
+
+    def set(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+    def delete(self, *args: Any, **kwargs: Any) -> bool:
+        return False
+
+
+def test_a_silently_failing_token_cache_does_not_hold_callers(
+    portone: FakePortOne, settings: Any
+) -> None:
+    """No lock can be taken and none is there: fetch at once rather than wait for a
+    leader that does not exist (until the deadline)."""
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "tokens": {"BACKEND": f"{__name__}.SilentlyFailingCache"},
+    }
+    configure(settings, CACHE="tokens")
+    client = PortOneClient()
+    started = time.monotonic()
+    assert client.get_token(deadline=time.monotonic() + 2)
+    assert time.monotonic() - started < 0.5
+    assert portone.token_requests == 1

@@ -158,6 +158,12 @@ class PortOneClient(HTTPClient):
                     return self._cached_token() or self._fetch_token(deadline)
                 finally:
                     self._release_token_lock(lock_key, owner)
+            holder = self._shared(lambda cache: cache.get(lock_key))
+            if holder is UNREACHABLE or holder is None:
+                # The lock could not be added, yet it is not there: a cache client that
+                # fails silently (memcached with ``ignore_exc``), or a leader that was done
+                # just now (then one more getToken is harmless: PortOne answers the same token).
+                return self._cached_token() or self._fetch_unshared(deadline)
             # A follower. A leader that died mid-fetch leaves its lock until it expires:
             # then we wait no longer than our deadline, and the first caller after leads.
             while time.monotonic() < deadline:
