@@ -39,6 +39,13 @@ class CertificationAttempt(models.Model):
         VERIFIED = "verified", _("verified")
         FAILED = "failed", _("failed")
 
+    class Purpose(models.TextChoices):
+        """What the attempt may be used for: one flow's attempt never serves another."""
+
+        VERIFICATION = "verification", _("verification")
+        RECOVERY = "recovery", _("account recovery")
+        GUARDIAN = "guardian", _("guardian consent")
+
     merchant_uid = models.CharField(
         _("merchant uid"), max_length=40, unique=True, default=new_merchant_uid, editable=False
     )
@@ -56,6 +63,9 @@ class CertificationAttempt(models.Model):
     )
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    purpose = models.CharField(
+        _("purpose"), max_length=16, choices=Purpose.choices, default=Purpose.VERIFICATION
     )
     imp_uid = models.CharField(
         _("imp uid"),

@@ -104,44 +104,131 @@ class Verification:
         return ages.age(self.birth_date, rule or app_settings.AGE_RULE, on)
 
 
-def start_attempt(*, user: Any, request: HttpRequest | None = None) -> CertificationAttempt:
-    """Mint a new attempt bound to ``user`` (or, for a visitor, to the session)."""
+Purpose = CertificationAttempt.Purpose
+
+
+def _binds_to_session(user: Any, purpose: str) -> bool:
+    """Verification binds to the user when logged in; every other flow to the session."""
+    return purpose != Purpose.VERIFICATION or not getattr(user, "is_authenticated", False)
+
+
+def start_attempt(
+    *, user: Any, request: HttpRequest | None = None, purpose: str = Purpose.VERIFICATION
+) -> CertificationAttempt:
+    """Mint a new attempt for ``purpose``, bound to ``user`` or to the session.
+
+    A verification binds to a logged-in user, or to a visitor's session when
+    ``ANONYMOUS_VERIFICATION`` lets visitors verify; recovery and guardian attempts
+    always bind to the session (their flows decide who may start them).
+    """
     now = timezone.now()
-    fields: dict[str, Any] = {"created_at": now, "expires_at": now + app_settings.ATTEMPT_TTL}
-    if getattr(user, "is_authenticated", False):
+    fields: dict[str, Any] = {
+        "created_at": now,
+        "expires_at": now + app_settings.ATTEMPT_TTL,
+        "purpose": purpose,
+    }
+    if not _binds_to_session(user, purpose):
         fields["user"] = user
     else:
         session_key = current_session_key(request, create=True)
-        if not session_key or not app_settings.ANONYMOUS_VERIFICATION:
+        visitor_allowed = purpose != Purpose.VERIFICATION or app_settings.ANONYMOUS_VERIFICATION
+        if not session_key or not visitor_allowed:
             raise InvalidRequest()
         fields["session_key"] = session_key
     return CertificationAttempt.objects.create(**fields)
 
 
 def _requesters_attempt(
-    user: Any, merchant_uid: str, imp_uid: str, request: HttpRequest | None
+    user: Any, merchant_uid: str, imp_uid: str, request: HttpRequest | None, purpose: str
 ) -> tuple[CertificationAttempt | None, bool]:
-    """The requester's attempt named ``merchant_uid``, and whether ``imp_uid`` was used.
+    """The requester's attempt for ``purpose`` named ``merchant_uid``, and whether ``imp_uid``
+    was used.
 
     One query: the attempt and any attempt that consumed ``imp_uid`` come together.
     """
-    if getattr(user, "is_authenticated", False):
-        mine = Q(merchant_uid=merchant_uid, user_id=user.pk)
+    if not _binds_to_session(user, purpose):
+        mine = Q(merchant_uid=merchant_uid, user_id=user.pk, purpose=purpose)
     else:
         session_key = current_session_key(request)
-        if not session_key or not app_settings.ANONYMOUS_VERIFICATION:
+        visitor_allowed = purpose != Purpose.VERIFICATION or app_settings.ANONYMOUS_VERIFICATION
+        if not session_key or not visitor_allowed:
             mine = Q(pk__in=[])
         else:
-            mine = Q(merchant_uid=merchant_uid, user__isnull=True, session_key=session_key)
+            mine = Q(
+                merchant_uid=merchant_uid,
+                user__isnull=True,
+                session_key=session_key,
+                purpose=purpose,
+            )
     attempt, used = None, False
     for row in CertificationAttempt.objects.filter(mine | Q(imp_uid=imp_uid))[:2]:
         if row.imp_uid == imp_uid:
             used = True
-        if row.merchant_uid == merchant_uid and (
-            row.user_id == getattr(user, "pk", None) if row.user_id else True
+        if (
+            row.merchant_uid == merchant_uid
+            and row.purpose == purpose
+            and (row.user_id == getattr(user, "pk", None) if row.user_id else True)
         ):
             attempt = row
     return attempt, used
+
+
+class AttemptRun:
+    """One use of an attempt: ``with AttemptRun(user, request) as run: read_result(run, …)``.
+
+    Whatever refuses the run (a :class:`PortOneCertError`) is recorded on the attempt
+    and sent as ``verification_failed``; a cache or database outage becomes
+    ``service_unavailable`` (recorded when the attempt can still be written).
+    """
+
+    def __init__(self, user: Any, request: HttpRequest | None) -> None:
+        self.user = user
+        self.request = request
+        self.attempt: CertificationAttempt | None = None
+
+    def __enter__(self) -> AttemptRun:
+        return self
+
+    def __exit__(self, exc_type: Any, error: BaseException | None, traceback: Any) -> None:
+        if isinstance(error, PortOneCertError):
+            _record_failure(self.user, self.attempt, error, self.request)
+        elif isinstance(error, Exception) and is_service_outage(error):
+            raise _record_outage(self.user, self.attempt, error, self.request) from error
+
+
+@sensitive_variables()
+def read_result(
+    run: AttemptRun, *, imp_uid: str, merchant_uid: str, purpose: str
+) -> tuple[CertificationAttempt, Certification]:
+    """The requester's attempt for ``purpose`` (on ``run``) and PortOne's result for it.
+
+    Every rule that does not depend on the flow: the ids are well formed, the
+    attempt is the requester's, for this purpose, unexpired and unused, the result
+    unused, within ``ATTEMPT_MAX_LOOKUPS`` lookups; PortOne's answer is completed,
+    names this attempt, is fresh, from the site's LIVE channel, with a CI if required.
+    """
+    validate_result_id(imp_uid)
+    if (
+        not isinstance(merchant_uid, str)
+        or not merchant_uid
+        or len(merchant_uid) > MERCHANT_UID_MAX_LENGTH
+    ):
+        raise InvalidRequest()
+    attempt, used = _requesters_attempt(run.user, merchant_uid, imp_uid, run.request, purpose)
+    run.attempt = attempt
+    if used:
+        raise CertificationUsed()
+    if attempt is None:
+        raise AttemptMismatch()
+    if attempt.status == CertificationAttempt.Status.VERIFIED:
+        # This attempt already produced an outcome, from another result.
+        raise CertificationUsed()
+    if attempt.is_expired():
+        raise AttemptExpired()
+    _count_lookup(attempt)
+    certification = mark_sandbox(get_client().get_result(imp_uid))
+    check_certification(certification, attempt)
+    return attempt, certification
 
 
 @sensitive_variables()
@@ -156,30 +243,11 @@ def verify_certification(
     :class:`~django_portone_cert.exceptions.PortOneCertError` subclass otherwise;
     then nothing is stored but the attempt's failure.
     """
-    attempt: CertificationAttempt | None = None
     created = False
-    try:
-        validate_result_id(imp_uid)
-        if (
-            not isinstance(merchant_uid, str)
-            or not merchant_uid
-            or len(merchant_uid) > MERCHANT_UID_MAX_LENGTH
-        ):
-            raise InvalidRequest()
-        attempt, used = _requesters_attempt(user, merchant_uid, imp_uid, request)
-        if used:
-            raise CertificationUsed()
-        if attempt is None:
-            raise AttemptMismatch()
-        if attempt.status == CertificationAttempt.Status.VERIFIED:
-            # This attempt already produced an identity, from another result.
-            raise CertificationUsed()
-        if attempt.is_expired():
-            raise AttemptExpired()
-        _count_lookup(attempt)
-
-        certification = mark_sandbox(get_client().get_result(imp_uid))
-        check_certification(certification, attempt)
+    with AttemptRun(user, request) as run:
+        attempt, certification = read_result(
+            run, imp_uid=imp_uid, merchant_uid=merchant_uid, purpose=Purpose.VERIFICATION
+        )
         ci_hash = crypto.keyed_hash(certification.ci) if certification.ci else ""
         check_person(crypto.keyed_hashes(certification.ci) if certification.ci else [], user)
         identity: VerifiedIdentity | None = None
@@ -187,13 +255,6 @@ def verify_certification(
             _hold_for_signup(attempt, certification, request)
         else:
             identity, created = _store(user, attempt, certification, ci_hash)
-    except PortOneCertError as error:
-        _record_failure(user, attempt, error, request)
-        raise
-    except Exception as err:
-        if not is_service_outage(err):
-            raise
-        raise _record_outage(user, attempt, err, request) from err
 
     if identity is not None:
         send_verified_after_commit(identity, user, attempt, created, request)
@@ -412,19 +473,38 @@ def _hold_for_signup(
     session = getattr(request, "session", None)
     if session is None:
         raise InvalidRequest()
-    old_key = attempt.session_key
-    now = timezone.now()
+    # Sealed here, so no ORM frame ever holds the result in the clear.
+    consume_attempt(
+        attempt, certification.imp_uid, result=seal(attempt, "result", certification.to_json())
+    )
+    new_key = rotate_session(attempt, request)
+    session[SESSION_KEY] = attempt.merchant_uid
+    session[BOUND_SESSION_KEY] = new_key
+    return attempt
+
+
+@sensitive_variables()
+def consume_attempt(attempt: CertificationAttempt, imp_uid: str, **extra: Any) -> None:
+    """Mark ``attempt`` used by ``imp_uid`` (``certification_used`` if it already is)."""
     try:
         with database_guard(), transaction.atomic():
-            # Sealed here, so no ORM frame ever holds the result in the clear.
-            _consume(
-                attempt,
-                certification.imp_uid,
-                now,
-                result=seal(attempt, "result", certification.to_json()),
-            )
+            _consume(attempt, imp_uid, timezone.now(), **extra)
     except IntegrityError as err:
         raise CertificationUsed() from err
+
+
+def rotate_session(attempt: CertificationAttempt, request: HttpRequest | None) -> str:
+    """Give the requester a new session key the moment they gain something, and bind the
+    (consumed) attempt to it; return the new key.
+
+    Whoever held the previous key (a fixed or tossed cookie, a shared computer) holds
+    nothing now. Call it after consuming the attempt, so that a concurrent submission
+    that loses does not rotate the session away from the one that won.
+    """
+    session = getattr(request, "session", None)
+    if session is None:
+        raise InvalidRequest()
+    old_key = attempt.session_key
     session.cycle_key()
     new_key = current_session_key(request, create=True)
     with database_guard():
@@ -432,9 +512,7 @@ def _hold_for_signup(
             session_key=new_key
         )
     attempt.session_key = new_key
-    session[SESSION_KEY] = attempt.merchant_uid
-    session[BOUND_SESSION_KEY] = new_key
-    return attempt
+    return new_key
 
 
 def send_verified_after_commit(
