@@ -433,3 +433,18 @@ def test_an_expired_token_is_refreshed(api: APIClient, portone: FakePortOne) -> 
     second = prepare(api)
     assert certify(api, portone.add_certification(merchant_uid=second), second).status_code == 201
     assert portone.token_requests == 2
+
+
+def test_an_attempt_serves_only_its_purpose(
+    api: APIClient, user: Any, portone: FakePortOne
+) -> None:
+    """An attempt minted for another flow (recovery, guardian) never verifies an account."""
+    attempt = CertificationAttempt.objects.create(
+        user=user,
+        purpose=CertificationAttempt.Purpose.RECOVERY,
+        expires_at=timezone.now() + timedelta(minutes=5),
+    )
+    imp_uid = portone.add_certification(merchant_uid=attempt.merchant_uid)
+    response = certify(api, imp_uid, attempt.merchant_uid)
+    assert response.status_code == 400 and response.json()["code"] == "attempt_mismatch"
+    assert not VerifiedIdentity.objects.exists()

@@ -75,7 +75,10 @@
     return post(config.certifyUrl, body).then(function (result) {
       if (result.ok) {
         show(messages.success, "success");
-        window.location.assign(config.next);
+        // Pages that show the outcome themselves (account recovery, guardian consent) listen
+        // for this event and set no `next`; the verify page goes on to `next`.
+        root.dispatchEvent(new CustomEvent("portone-cert:done", { detail: result.data, bubbles: true }));
+        if (config.next) window.location.assign(config.next);
         return;
       }
       show(messageFor(result.code, result.detail));
