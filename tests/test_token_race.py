@@ -114,7 +114,7 @@ def test_ten_cold_verifications_with_a_slow_get_token(settings: Any, make_user: 
         result.code if isinstance(result, PortOneCertError) else type(result).__name__
         for result in results
     )
-    assert codes == Counter({"VerifiedIdentity": 10})
+    assert codes == Counter({"Verification": 10})
     assert fake.token_requests == 1
     assert took < SLOW_TOKEN + 3
 
