@@ -391,7 +391,8 @@ def _derived_keys_warning(message_id: str) -> Warning:
         "hashed with keys derived from SECRET_KEY. Rotate SECRET_KEY only with the old one in "
         "SECRET_KEY_FALLBACKS until portone_cert_rotate_keys has run, or stored CIs become "
         "unreadable and people can sign up again.",
-        hint="Set both from your secret store; see the README's Personal data section.",
+        hint="Set both from your secret store; see docs/personal-data.md (Keys and their "
+        "rotation).",
         id=message_id,
     )
 
