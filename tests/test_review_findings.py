@@ -1,0 +1,105 @@
+"""Findings of the security review (each xfail(strict) until fixed)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.sessions.backends.db import SessionStore
+from django.test import RequestFactory
+from django.views.debug import ExceptionReporter
+from rest_framework.test import APIClient
+
+from django_portone_cert import services
+from django_portone_cert.models import CertificationAttempt, VerifiedIdentity
+from django_portone_cert.testing import ISSUED_PERSONAL_DATA, FakePortOne
+from tests.helpers import PERSON, client_for, configure, verify
+from tests.versions import certify_body
+
+PREPARE = "/portone-cert/prepare/"
+CERTIFY = "/portone-cert/certifications/"
+
+
+def _leaks(text: str) -> list[str]:
+    return sorted(value for value in ISSUED_PERSONAL_DATA if value in text)
+
+
+def _report(request: Any, caught: Any) -> str:
+    reporter = ExceptionReporter(request, caught.type, caught.value, caught.tb)
+    return reporter.get_traceback_html() + reporter.get_traceback_text()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="F1: an out-of-range V1 certified_at from PortOne is an uncaught "
+    "OverflowError/ValueError: Django's HTML 500 instead of JSON portone_error",
+)
+def test_f1_out_of_range_certified_at_from_portone_answers_json(
+    portone: FakePortOne, user: Any
+) -> None:
+    client = APIClient(raise_request_exception=False)
+    client.force_authenticate(user)
+    merchant_uid = client.post(PREPARE).json()["merchant_uid"]
+    imp_uid = portone.add_certification(merchant_uid=merchant_uid, **PERSON)
+    portone.update_certification(imp_uid, certified_at=10**12 * 400)
+    response = client.post(CERTIFY, certify_body(imp_uid, merchant_uid), format="json")
+    assert response.status_code == 502
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()["code"] == "portone_error"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="F2: a CI-less result with the same name and birth date is taken as the person "
+    "stored under a CI and overwrites their phone, carrier, provider (DOMAIN: update the "
+    "stored phone only from a new verification of the same CI)",
+)
+def test_f2_ci_less_result_does_not_overwrite_a_ci_identity(
+    settings: Any, portone: FakePortOne, user: Any
+) -> None:
+    configure(settings, REQUIRE_CI=False, STORE_PHONE=True)
+    client = client_for(user)
+    assert verify(client, portone, provider="kcp_v2", phone="01011112222", **PERSON).status_code == 201
+    before = VerifiedIdentity.objects.get(user=user)
+    assert before.phone == "01011112222" and before.ci_hash
+    # Another person of the same name and birth date (common in Korea), through a
+    # method that gives no CI, verifies on this account (a shared or stolen session).
+    response = verify(client, portone, provider="kcp_v2", phone="01099998888", ci=None, **PERSON)
+    after = VerifiedIdentity.objects.get(user=user)
+    assert response.status_code == 409
+    assert after.phone == "01011112222"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="F3: the rotate command cannot re-key tombstones (a hash only) and says nothing: "
+    "once it succeeds and the old SECRET_KEY leaves SECRET_KEY_FALLBACKS (as the docs and "
+    "tests say it may), every live tombstone stops matching and re-sign-up is unblocked",
+)
+def test_f3_tombstones_survive_a_completed_secret_key_rotation(
+    make_user: Any, portone: FakePortOne, settings: Any
+) -> None:
+    from datetime import timedelta
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    settings.SECRET_KEY = "first-secret-key-" + "x" * 40
+    settings.SECRET_KEY_FALLBACKS = []
+    configure(settings, TOMBSTONE_RETENTION=timedelta(days=90))
+    closed = make_user()
+    assert verify(client_for(closed), portone).status_code == 201
+    closed.delete()  # the person is blocked from signing up again for 90 days
+    settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
+    settings.SECRET_KEY = "second-secret-key-" + "y" * 40
+    out = StringIO()
+    try:
+        call_command("portone_cert_rotate_keys", stdout=out, stderr=out)
+    except CommandError as err:
+        out.write(str(err))
+    warned = "tombstone" in out.getvalue().lower()
+    settings.SECRET_KEY_FALLBACKS = []  # "the old SECRET_KEY can go now"
+    response = verify(client_for(make_user()), portone)
+    assert warned or response.json().get("code") == "reregistration_blocked"
