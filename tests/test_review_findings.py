@@ -33,20 +33,28 @@ def _report(request: Any, caught: Any) -> str:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="F1: an out-of-range V1 certified_at from PortOne is an uncaught "
-    "OverflowError/ValueError: Django's HTML 500 instead of JSON portone_error",
+    reason="F1: an out-of-range instant from PortOne (V1 certified_at, V2 verifiedAt) is an "
+    "uncaught ValueError/OverflowError: Django's HTML 500 instead of JSON portone_error, "
+    "and the attempt is left pending with a lookup spent",
 )
-def test_f1_out_of_range_certified_at_from_portone_answers_json(
-    portone: FakePortOne, user: Any
+def test_f1_out_of_range_instant_from_portone_answers_json(
+    api_version: str, portone: FakePortOne, user: Any
 ) -> None:
+    from django_portone_cert.sandbox.fake import _v2_record
+
     client = APIClient(raise_request_exception=False)
     client.force_authenticate(user)
     merchant_uid = client.post(PREPARE).json()["merchant_uid"]
     imp_uid = portone.add_certification(merchant_uid=merchant_uid, **PERSON)
-    portone.update_certification(imp_uid, certified_at=10**12 * 400)
+    if api_version == "v1":
+        portone.update_certification(imp_uid, certified_at=10**12 * 400)
+    else:
+        record = _v2_record(portone.get_record(imp_uid) or {})
+        record["verifiedAt"] = "9999-12-31T23:59:59-23:59"  # parses; cannot be stored in UTC
+        portone.inject_response(200, json=record)
     response = client.post(CERTIFY, certify_body(imp_uid, merchant_uid), format="json")
-    assert response.status_code == 502
     assert response["Content-Type"].startswith("application/json")
+    assert response.status_code == 502
     assert response.json()["code"] == "portone_error"
 
 
