@@ -11,13 +11,14 @@ import dataclasses
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F, Q
 from django.http import HttpRequest
+from django.middleware.csrf import rotate_token
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
@@ -51,6 +52,8 @@ from .signals import identity_verified, verification_failed
 logger = logging.getLogger("django_portone_cert")
 
 MERCHANT_UID_MAX_LENGTH = 40
+#: How far PortOne's clock may run ahead of ours before a completion time is implausible.
+CLOCK_SKEW = timedelta(minutes=5)
 
 #: Where a visitor's verified attempt is remembered until the sign-up claims it.
 SESSION_KEY = "portone_cert_verified"
@@ -88,8 +91,8 @@ def current_session_key(request: HttpRequest | None, *, create: bool = False) ->
 class Verification:
     """What :func:`verify_certification` accepted: who, and where it is kept now."""
 
-    name: str
-    birth_date: date
+    name: str = field(repr=False)
+    birth_date: date = field(repr=False)
     provider: str
     verified_at: datetime
     attempt: CertificationAttempt
@@ -300,9 +303,13 @@ def check_certification(certification: Certification, attempt: CertificationAtte
         raise NotCertified()
     if certification.merchant_uid != attempt.merchant_uid:
         raise AttemptMismatch()
-    certified_at = certification.certified_at
-    if certified_at is None or certified_at < timezone.now() - app_settings.MAX_CERTIFICATION_AGE:
+    certified_at, now = certification.certified_at, timezone.now()
+    if certified_at is None or certified_at < now - app_settings.MAX_CERTIFICATION_AGE:
         raise CertificationStale()
+    if certified_at > now + CLOCK_SKEW:
+        # Completed in the future: not an answer to trust.
+        logger.warning("PortOne returned a result completed in the future.")
+        raise PortOneAPIError(status=200)
     if certification.birth_date is None or not certification.name:
         # A completed result always carries both; without them it cannot be used.
         logger.warning("PortOne returned a completed result without name or birthday.")
@@ -379,13 +386,17 @@ def fill_identity(
 def _same_person(identity: VerifiedIdentity, certification: Certification, ci_hash: str) -> bool:
     """Whether a new result is the person already stored on the account.
 
-    By CI when both carry one. When either lacks it (``REQUIRE_CI`` off, Kakao via
-    Inicis), only the same name and birth date count: a CI-less result must not
-    replace a person.
+    By CI when both carry one. A result without a CI never stands for a person
+    stored with one: namesakes share a name and a birth date, and accepting it
+    would refresh the verification (step-up, ``REVERIFY_AFTER``) and the phone of
+    someone it does not prove to be. When neither has a CI (``REQUIRE_CI`` off),
+    only the same name and birth date count.
     """
     if identity.ci_hash and ci_hash:
         # Any of the person's hashes: the row may still be under a fallback key.
         return identity.ci_hash in crypto.keyed_hashes(certification.ci or "")
+    if identity.ci_hash:
+        return False
     if not identity.ci_hash and not ci_hash and not identity.name:
         return True
     return identity.name == certification.name and identity.birth_date == certification.birth_date
@@ -502,10 +513,11 @@ def rotate_session(attempt: CertificationAttempt, request: HttpRequest | None) -
     that loses does not rotate the session away from the one that won.
     """
     session = getattr(request, "session", None)
-    if session is None:
+    if request is None or session is None:
         raise InvalidRequest()
     old_key = attempt.session_key
     session.cycle_key()
+    rotate_token(request)  # as login() does: a CSRF cookie fixed beforehand is worthless too
     new_key = current_session_key(request, create=True)
     with database_guard():
         CertificationAttempt.objects.filter(pk=attempt.pk, session_key=old_key).update(

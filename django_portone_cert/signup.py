@@ -8,7 +8,7 @@ attempt, bound to their freshly rotated session key. The site's sign-up view ask
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -40,8 +40,8 @@ class PendingVerification:
     """A visitor's verified result, waiting for the sign-up (no CI here)."""
 
     merchant_uid: str
-    name: str
-    birth_date: date
+    name: str = field(repr=False)
+    birth_date: date = field(repr=False)
     gender: str
     provider: str
     verified_at: datetime

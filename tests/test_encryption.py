@@ -582,3 +582,30 @@ def test_key_checks(settings: Any) -> None:
     configure(settings, ENCRYPTION_KEYS=[KEY_A], HASH_KEY=HASH_KEY)
     assert check_deploy() == []
     assert check_settings() == []
+
+
+def test_tombstones_survive_a_completed_secret_key_rotation(
+    make_user: Any, portone: FakePortOne, settings: Any
+) -> None:
+    from datetime import timedelta
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    settings.SECRET_KEY = "first-secret-key-" + "x" * 40
+    settings.SECRET_KEY_FALLBACKS = []
+    configure(settings, TOMBSTONE_RETENTION=timedelta(days=90))
+    closed = make_user()
+    assert verify(client_for(closed), portone).status_code == 201
+    closed.delete()  # the person is blocked from signing up again for 90 days
+    settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
+    settings.SECRET_KEY = "second-secret-key-" + "y" * 40
+    out = StringIO()
+    try:
+        call_command("portone_cert_rotate_keys", stdout=out, stderr=out)
+    except CommandError as err:
+        out.write(str(err))
+    warned = "tombstone" in out.getvalue().lower()
+    settings.SECRET_KEY_FALLBACKS = []  # "the old SECRET_KEY can go now"
+    response = verify(client_for(make_user()), portone)
+    assert warned or response.json().get("code") == "reregistration_blocked"

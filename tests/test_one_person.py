@@ -9,12 +9,7 @@ from django.test import Client
 
 from django_portone_cert.models import VerifiedIdentity
 from django_portone_cert.testing import FakePortOne
-from tests.helpers import (
-    PERSON,
-    client_for,
-    configure,
-    verify,
-)
+from tests.helpers import PERSON, client_for, configure, verify
 
 
 def test_one_account_per_person(api_version: str, make_user: Any, portone: FakePortOne) -> None:
@@ -73,12 +68,44 @@ def test_a_ci_less_result_cannot_replace_the_person(
     assert identity.ci  # the CI stays
 
 
-def test_a_ci_less_result_of_the_same_person_is_accepted(
+def test_a_ci_less_result_never_stands_for_a_person_stored_with_a_ci(
+    api_version: str, portone: FakePortOne, user: Any, settings: Any
+) -> None:
+    """Not even with the same name and birth date: namesakes share both, and it would refresh
+    the verification (step-up, REVERIFY_AFTER) of someone it does not prove to be."""
+    configure(settings, REQUIRE_CI=False)
+    assert verify(client_for(user), portone).status_code == 201
+    before = VerifiedIdentity.objects.get(user=user)
+    response = verify(client_for(user), portone, ci=None, provider="inicis_unified", **PERSON)
+    assert response.status_code == 409 and response.json()["code"] == "identity_mismatch"
+    after = VerifiedIdentity.objects.get(user=user)
+    assert (after.ci_hash, after.verified_at) == (before.ci_hash, before.verified_at)
+
+
+def test_without_a_ci_on_either_side_the_name_and_birth_date_decide(
     api_version: str, portone: FakePortOne, user: Any, settings: Any
 ) -> None:
     configure(settings, REQUIRE_CI=False)
-    assert verify(client_for(user), portone).status_code == 201
-    ci_hash = VerifiedIdentity.objects.get(user=user).ci_hash
-    response = verify(client_for(user), portone, ci=None, provider="inicis_unified", **PERSON)
-    assert response.status_code == 201
-    assert VerifiedIdentity.objects.get(user=user).ci_hash == ci_hash
+    person = {**PERSON, "ci": None, "provider": "inicis_unified"}
+    assert verify(client_for(user), portone, **person).status_code == 201
+    assert verify(client_for(user), portone, **person).status_code == 201
+    other = {**person, "name": "김다른"}
+    response = verify(client_for(user), portone, **other)
+    assert response.status_code == 409 and response.json()["code"] == "identity_mismatch"
+
+
+def test_a_ci_less_namesake_does_not_overwrite_the_phone(
+    settings: Any, portone: FakePortOne, user: Any
+) -> None:
+    configure(settings, REQUIRE_CI=False, STORE_PHONE=True)
+    client = client_for(user)
+    first = verify(client, portone, provider="kcp_v2", phone="01011112222", **PERSON)
+    assert first.status_code == 201
+    before = VerifiedIdentity.objects.get(user=user)
+    assert before.phone == "01011112222" and before.ci_hash
+    # Another person of the same name and birth date (common in Korea), through a
+    # method that gives no CI, verifies on this account (a shared or stolen session).
+    response = verify(client, portone, provider="kcp_v2", phone="01099998888", ci=None, **PERSON)
+    after = VerifiedIdentity.objects.get(user=user)
+    assert response.status_code == 409
+    assert after.phone == "01011112222"

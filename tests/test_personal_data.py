@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.sessions.backends.db import SessionStore
 from django.db import DatabaseError, connection
 from django.test import RequestFactory
@@ -17,10 +18,7 @@ from django_portone_cert.exceptions import ServiceUnavailable
 from django_portone_cert.masking import PIIFilter, mask_phone, mask_text
 from django_portone_cert.models import CertificationAttempt
 from django_portone_cert.testing import ISSUED_PERSONAL_DATA, FakePortOne
-from tests.helpers import (
-    PERSON,
-    configure,
-)
+from tests.helpers import PERSON, configure
 from tests.versions import certify_body
 
 
@@ -164,3 +162,47 @@ def test_pii_filter_for_projects_handlers() -> None:
     )
     assert PIIFilter().filter(record) is True
     assert "1234-5678" not in record.getMessage()
+
+
+def _report(request: Any, caught: Any) -> str:
+    reporter = ExceptionReporter(request, caught.type, caught.value, caught.tb)
+    return reporter.get_traceback_html() + reporter.get_traceback_text()
+
+
+def test_error_report_after_a_visitor_verification_shows_no_name(
+    visitor: APIClient, portone: FakePortOne, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.contrib.sessions.backends.base import UpdateError
+    from django.contrib.sessions.backends.db import SessionStore as DBStore
+
+    from django_portone_cert import signup
+
+    client = APIClient(raise_request_exception=True)
+    merchant_uid = client.post(PREPARE).json()["merchant_uid"]
+    imp_uid = portone.add_certification(merchant_uid=merchant_uid, **PERSON)
+    session_id = client.cookies["sessionid"].value
+    real_save = DBStore.save
+    calls = []
+
+    def save(self: Any, must_create: bool = False) -> None:
+        calls.append(must_create)
+        if not must_create:  # the view's explicit save: the session was deleted meanwhile
+            raise UpdateError()
+        real_save(self, must_create)
+
+    monkeypatch.setattr(DBStore, "save", save)
+    request = RequestFactory().post(
+        CERTIFY, certify_body(imp_uid, merchant_uid), content_type="application/json"
+    )
+    request.session = DBStore(session_id)
+    request.user = AnonymousUser()
+    request._dont_enforce_csrf_checks = True
+    from django_portone_cert.views import CertifyView
+
+    with pytest.raises(UpdateError) as caught:
+        CertifyView.as_view()(request)
+    report = _report(request, caught)
+    monkeypatch.undo()
+    pending = signup.pending_verification(request)
+    assert PERSON["name"] not in report
+    assert pending is None or PERSON["name"] not in repr(pending)

@@ -7,14 +7,14 @@ import time
 from typing import Any
 
 import pytest
+from rest_framework.test import APIClient
 
 from django_portone_cert.exceptions import PortOneAPIError, PortOneTimeout, PortOneUnavailable
+from django_portone_cert.models import VerifiedIdentity
 from django_portone_cert.portone import PortOneClient
 from django_portone_cert.testing import FakePortOne, FakePortOneServer
-
-
-def configure(settings: Any, **extra: Any) -> None:
-    settings.PORTONE_CERT = {**settings.PORTONE_CERT, **extra}
+from tests.helpers import PERSON, configure
+from tests.versions import certify_body
 
 
 def test_a_get_is_retried_after_a_5xx(portone: FakePortOne) -> None:
@@ -155,3 +155,44 @@ def test_token_refresh_racing_with_requests(settings: Any) -> None:
     assert results == [imp_uid] * 20
     # One token at first, then the refreshes after the 401s: single flight keeps them few.
     assert 2 <= fake.token_requests <= 4
+
+
+PREPARE = "/portone-cert/prepare/"
+
+CERTIFY = "/portone-cert/certifications/"
+
+
+def test_an_out_of_range_instant_from_portone_answers_json(
+    api_version: str, portone: FakePortOne, user: Any
+) -> None:
+    from django_portone_cert.sandbox.fake import _v2_record
+
+    client = APIClient(raise_request_exception=False)
+    client.force_authenticate(user)
+    merchant_uid = client.post(PREPARE).json()["merchant_uid"]
+    imp_uid = portone.add_certification(merchant_uid=merchant_uid, **PERSON)
+    if api_version == "v1":
+        portone.update_certification(imp_uid, certified_at=10**12 * 400)
+    else:
+        record = _v2_record(portone.get_record(imp_uid) or {})
+        record["verifiedAt"] = "9999-12-31T23:59:59-23:59"  # parses; cannot be stored in UTC
+        portone.inject_response(200, json=record)
+    response = client.post(CERTIFY, certify_body(imp_uid, merchant_uid), format="json")
+    assert response["Content-Type"].startswith("application/json")
+    assert response.status_code == 502
+    assert response.json()["code"] == "portone_error"
+
+
+def test_an_unknown_long_carrier_does_not_fail_the_verification(
+    portone: FakePortOne, user: Any, settings: Any
+) -> None:
+    configure(settings, STORE_PHONE=True)
+    client = APIClient(raise_request_exception=False)
+    client.force_authenticate(user)
+    merchant_uid = client.post(PREPARE).json()["merchant_uid"]
+    imp_uid = portone.add_certification(merchant_uid=merchant_uid, provider="kcp_v2", **PERSON)
+    portone.update_certification(imp_uid, carrier="SKT_MVNO_SOMETHING_NEW")
+    response = client.post(CERTIFY, certify_body(imp_uid, merchant_uid), format="json")
+    assert response.status_code == 201
+    carrier = VerifiedIdentity.objects.get(user=user).carrier
+    assert len(carrier) <= VerifiedIdentity._meta.get_field("carrier").max_length

@@ -205,3 +205,15 @@ def test_the_result_follows_the_key_login_rotates(
     )
     identity = signup.claim_verification(request, user)
     assert identity.user == user and identity.name == PERSON["name"]
+
+
+def test_a_visitors_verification_rotates_the_csrf_token_like_login(
+    visitor: APIClient, portone: FakePortOne
+) -> None:
+    fixed = "f" * 32
+    visitor.cookies["csrftoken"] = fixed
+    response = verify(visitor, portone)
+    assert response.status_code == 201
+    assert response.json()["pending_signup"] is True
+    new = response.cookies.get("csrftoken")
+    assert new is not None and new.value != fixed

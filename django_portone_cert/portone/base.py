@@ -39,10 +39,20 @@ CARRIERS = {
 }
 
 
+#: The longest carrier code kept (the stored column's size): a longer unknown one is dropped.
+CARRIER_MAX_LENGTH = 16
+
+
 def normalise_carrier(value: Any) -> str | None:
-    """``SKT`` ``KT`` ``LGU`` ``SKT_MVNO`` ``KT_MVNO`` ``LGU_MVNO``; an unknown value as sent."""
+    """``SKT`` ``KT`` ``LGU`` ``SKT_MVNO`` ``KT_MVNO`` ``LGU_MVNO``; an unknown value as sent
+    (None when longer than any carrier code)."""
     text = _str_or_none(value)
-    return CARRIERS.get(text.upper(), text) if text else None
+    if not text:
+        return None
+    known = CARRIERS.get(text.upper())
+    if known:
+        return known
+    return text if len(text) <= CARRIER_MAX_LENGTH else None
 
 
 @dataclass(frozen=True)
@@ -109,7 +119,7 @@ class Certification:
             provider=_str_or_none(data.get("pg_provider")) or "",
             certified=data.get("certified") is True,
             certified_at=(
-                datetime.fromtimestamp(certified_at, tz=UTC)
+                _from_timestamp(certified_at)
                 if isinstance(certified_at, int)
                 and not isinstance(certified_at, bool)
                 and certified_at > 0
@@ -143,15 +153,32 @@ def _parse_date(value: Any) -> date | None:
         return None
 
 
+def _from_timestamp(value: int) -> datetime:
+    """Unix seconds as an aware instant; one no datetime can hold is an unreadable answer."""
+    try:
+        return datetime.fromtimestamp(value, tz=UTC)
+    except (OverflowError, ValueError, OSError) as err:
+        raise PortOneAPIError(status=200) from err
+
+
 def _parse_instant(value: Any) -> datetime | None:
-    """An ISO 8601 instant with its offset ("Z" too); None for anything else."""
+    """An ISO 8601 instant with its offset ("Z" too), in UTC; None when absent or naive.
+
+    One that cannot be held in UTC (year 9999 with a negative offset) is an
+    unreadable answer (``portone_error``), never a database error later.
+    """
     if not isinstance(value, str):
         return None
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
-    return parsed if parsed.tzinfo is not None else None
+    if parsed.tzinfo is None:
+        return None
+    try:
+        return parsed.astimezone(UTC)
+    except (OverflowError, ValueError) as err:
+        raise PortOneAPIError(status=200) from err
 
 
 class HTTPClient:

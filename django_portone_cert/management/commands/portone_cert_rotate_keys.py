@@ -2,9 +2,11 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import IntegrityError, connections, router, transaction
+from django.db.models import Max
+from django.utils import timezone
 
 from django_portone_cert import crypto
-from django_portone_cert.models import CertificationAttempt, VerifiedIdentity
+from django_portone_cert.models import CertificationAttempt, IdentityTombstone, VerifiedIdentity
 
 ENCRYPTED = {
     VerifiedIdentity: ("ci", "di", "phone"),
@@ -52,6 +54,7 @@ class Command(BaseCommand):
                         elif outcome == "rewritten":
                             total += 1
             self.stdout.write(f"{model._meta.label}: re-keyed {total} rows.")
+        self._tombstones_note()
         problems = []
         if unreadable:
             problems.append(
@@ -69,6 +72,18 @@ class Command(BaseCommand):
             )
         if problems:
             raise CommandError(" ".join(problems))
+
+    def _tombstones_note(self) -> None:
+        """Tombstones hold only a hash: they match through the old keys until they expire."""
+        live = IdentityTombstone.objects.filter(expires_at__gt=timezone.now())
+        last = live.aggregate(last=Max("expires_at"))["last"]
+        if last is None or len(crypto.hash_keys()) < 2:
+            return
+        self.stdout.write(
+            f"{live.count()} live tombstones (the re-sign-up block) cannot be re-keyed: they "
+            "match through the old keys only. Keep the old SECRET_KEY in SECRET_KEY_FALLBACKS "
+            f"(or the old key in HASH_KEY_FALLBACKS) until {last:%Y-%m-%d}, when the last expires."
+        )
 
 
 def _rekey(obj: Any, fields: tuple[str, ...], *, rekey_hash: bool) -> str:
