@@ -97,7 +97,15 @@ class VerifiedIdentityAdmin(ReadOnlyAdmin):
         "certified_at",
     )
     actions = ["revoke_verification"]
-    list_filter = ("provider", "api_version", "verified_at", "gender", "is_foreigner")
+    list_filter = (
+        "provider",
+        "api_version",
+        "verified_at",
+        "gender",
+        "gender_source",
+        "is_foreigner",
+        "foreigner_source",
+    )
     # The "accounts of this person" link filters by the keyed hash (never the CI).
     link_lookups = ("ci_hash",)
     date_hierarchy = "verified_at"
@@ -108,7 +116,9 @@ class VerifiedIdentityAdmin(ReadOnlyAdmin):
         "name",
         "birth_date",
         "gender",
+        "gender_source",
         "is_foreigner",
+        "foreigner_source",
         "provider",
         "api_version",
         "masked_ci",

@@ -118,6 +118,13 @@ class VerifiedIdentityQuerySet(models.QuerySet["VerifiedIdentity"]):
         return self.filter(ci_hash__in=crypto.keyed_hashes(ci))
 
 
+class ValueSource(models.TextChoices):
+    """Who vouches for a gender or a foreigner flag."""
+
+    PROVIDER = "provider", _("verified by the provider")
+    SELF_DECLARED = "self_declared", _("typed by the person")
+
+
 class VerifiedIdentity(models.Model):
     """The person a user proved to be, from the last accepted PortOne result."""
 
@@ -137,6 +144,22 @@ class VerifiedIdentity(models.Model):
         _("gender"), max_length=8, choices=Gender.choices, blank=True, default=""
     )
     is_foreigner = models.BooleanField(_("foreigner"), null=True, blank=True)
+    gender_source = models.CharField(
+        _("gender from"),
+        max_length=16,
+        choices=ValueSource.choices,
+        blank=True,
+        default="",
+        help_text=_("Verified by the provider, or typed by the person (KG이니시스 Kakao/Naver)."),
+    )
+    foreigner_source = models.CharField(
+        _("foreigner status from"),
+        max_length=16,
+        choices=ValueSource.choices,
+        blank=True,
+        default="",
+        help_text=_("Verified by the provider, or typed by the person (KG이니시스 Kakao/Naver)."),
+    )
     provider = models.CharField(_("provider"), max_length=40, blank=True, default="", db_index=True)
     api_version = models.CharField(
         _("API version"),

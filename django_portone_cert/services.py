@@ -368,6 +368,8 @@ def fill_identity(
     identity.birth_date = certification.birth_date  # type: ignore[assignment]
     identity.gender = certification.gender or ""
     identity.is_foreigner = certification.is_foreigner
+    identity.gender_source = certification.gender_source
+    identity.foreigner_source = certification.foreigner_source
     identity.provider = certification.provider
     identity.api_version = certification.api_version
     if ci_hash:

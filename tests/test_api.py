@@ -448,3 +448,24 @@ def test_an_attempt_serves_only_its_purpose(
     response = certify(api, imp_uid, attempt.merchant_uid)
     assert response.status_code == 400 and response.json()["code"] == "attempt_mismatch"
     assert not VerifiedIdentity.objects.exists()
+
+
+def test_the_identity_says_who_vouches_for_gender_and_foreigner_status(
+    api: APIClient, user: Any, portone: FakePortOne
+) -> None:
+    """Danal verifies them; KG이니시스 통합인증 (Kakao, Naver) may take what the person typed."""
+    merchant_uid = prepare(api)
+    imp_uid = portone.add_certification(merchant_uid=merchant_uid, provider="danal")
+    assert certify(api, imp_uid, merchant_uid).status_code == 201
+    me = api.get(ME).json()
+    assert (me["gender"], me["gender_source"]) == ("male", "provider")
+    assert (me["is_foreigner"], me["foreigner_source"]) == (None, "")  # Danal: not contracted
+
+    merchant_uid = prepare(api)
+    imp_uid = portone.add_certification(
+        merchant_uid=merchant_uid, provider="inicis_unified", gender="female", foreigner=False
+    )
+    assert certify(api, imp_uid, merchant_uid).status_code == 201
+    identity = VerifiedIdentity.objects.get(user=user)
+    assert (identity.gender, identity.gender_source) == ("female", "self_declared")
+    assert (identity.is_foreigner, identity.foreigner_source) == (False, "self_declared")

@@ -55,6 +55,21 @@ def normalise_carrier(value: Any) -> str | None:
     return text if len(text) <= CARRIER_MAX_LENGTH else None
 
 
+#: Providers whose gender and foreigner flag may be typed by the person, not verified:
+#: KG이니시스 통합인증 through Kakao or Naver (PortOne's results do not say which method).
+SELF_DECLARING_PROVIDERS = frozenset({"inicis_unified"})
+PROVIDER = "provider"
+SELF_DECLARED = "self_declared"
+
+
+def value_source(value: object, provider: str) -> str:
+    """``"provider"`` (verified by it), ``"self_declared"`` (maybe typed by the person), or
+    ``""`` (no value)."""
+    if value is None:
+        return ""
+    return SELF_DECLARED if provider in SELF_DECLARING_PROVIDERS else PROVIDER
+
+
 @dataclass(frozen=True)
 class Certification:
     """A 본인인증 result as PortOne recorded it, normalised.
@@ -84,6 +99,16 @@ class Certification:
     channel_type: str | None = None
     #: V2 only: the key of the channel that verified the person.
     channel_key: str | None = None
+
+    @property
+    def gender_source(self) -> str:
+        """Who vouches for ``gender``: see :func:`value_source`."""
+        return value_source(self.gender, self.provider)
+
+    @property
+    def foreigner_source(self) -> str:
+        """Who vouches for ``is_foreigner``: see :func:`value_source`."""
+        return value_source(self.is_foreigner, self.provider)
 
     @sensitive_variables()
     def to_json(self) -> str:
