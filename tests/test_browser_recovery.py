@@ -6,12 +6,10 @@ and logs in with it; a person with no account is told so; a replayed result is r
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tests.test_browser import (  # noqa: F401  (fixtures)
     PASSWORD,
-    Browser,
-    Page,
     Site,
     browser,
     complete_popup,
@@ -21,6 +19,9 @@ from tests.test_browser import (  # noqa: F401  (fixtures)
     pytestmark,
     shot,
 )
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
 
 NEW_PASSWORD = "a-brand-new-pass-5678"
 RECOVERY = "/portone-cert/recovery/"
