@@ -22,7 +22,7 @@ from django_portone_cert import recovery, services, signup
 from django_portone_cert.checks import check_recovery, check_recovery_urls
 from django_portone_cert.masking import mask_username
 from django_portone_cert.models import CertificationAttempt, VerifiedIdentity
-from django_portone_cert.signals import accounts_found
+from django_portone_cert.signals import accounts_found, verification_failed
 from django_portone_cert.testing import FakePortOne
 from tests.helpers import PERSON, client_for, configure, raw_dump, session_request, verify
 from tests.versions import certify_body
@@ -261,7 +261,12 @@ def test_a_recovery_attempt_cannot_verify_or_sign_up_and_the_other_way_round(
     ],
 )
 def test_freshness_and_the_other_rules_hold(
-    settings: Any, make_user: Any, portone: FakePortOne, change: str, code: str
+    settings: Any,
+    make_user: Any,
+    portone: FakePortOne,
+    change: str,
+    code: str,
+    django_capture_on_commit_callbacks: Any,
 ) -> None:
     configure(settings, REQUIRE_CI=False)  # recovery needs a CI whatever REQUIRE_CI says
     account_of(make_user, portone)
@@ -279,8 +284,16 @@ def test_freshness_and_the_other_rules_hold(
             expires_at=timezone.now() - timedelta(seconds=1)
         )
     imp_uid = portone.add_certification(merchant_uid=merchant_uid, **PERSON, **extra)
-    response = visitor.post(CERTIFY, certify_body(imp_uid, merchant_uid), format="json")
+    failed: list[dict[str, Any]] = []
+    verification_failed.connect(lambda **kw: failed.append(kw), weak=False, dispatch_uid="t-rf")
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = visitor.post(CERTIFY, certify_body(imp_uid, merchant_uid), format="json")
+    finally:
+        verification_failed.disconnect(dispatch_uid="t-rf")
     assert response.status_code == 400, response.content
+    assert [kw["code"] for kw in failed] == [code]
+    assert failed[0]["attempt"].purpose == "recovery"
     assert response.json()["code"] == code and set(response.json()) == {"detail", "code"}
     assert CertificationAttempt.objects.get(purpose="recovery").failure_code == code
 
