@@ -7,7 +7,7 @@ PORT ?= 8000
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test demo docs lint format messages bench faults contract clean
+.PHONY: test test-allauth demo docs lint format messages bench faults contract clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,6 +19,16 @@ $(STAMP): pyproject.toml
 test: $(STAMP)
 	$(BIN)/python -m pytest
 	TEST_AUTH_USER_MODEL=custom_user.EmailUser $(BIN)/python -m pytest -q
+
+## The django-allauth lane: the suite in a virtualenv with allauth, whose tests must run there.
+test-allauth: .venv-allauth/.installed
+	.venv-allauth/bin/python -m pytest -q --ds=tests.allauth_settings
+
+.venv-allauth/.installed: pyproject.toml
+	test -x .venv-allauth/bin/python || $(PYTHON) -m venv .venv-allauth
+	.venv-allauth/bin/python -m pip install -q --upgrade pip
+	.venv-allauth/bin/python -m pip install -q -e . --group test
+	touch $@
 
 ## Run the example project on http://127.0.0.1:$(PORT)/ (SQLite, sandbox mode: no credentials, no network).
 demo: $(STAMP)

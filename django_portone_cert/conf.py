@@ -65,6 +65,8 @@ DEFAULTS: dict[str, Any] = {
     "HASH_KEY_FALLBACKS": None,
     "ANONYMOUS_VERIFICATION": False,
     "CLAIM_TTL": timedelta(minutes=30),
+    # 아이디 찾기 / 비밀번호 재설정 by 본인인증: the recovery/ page and API (404 while off).
+    "ACCOUNT_RECOVERY": False,
     "FAILED_ATTEMPT_RETENTION": timedelta(days=30),
     "TOMBSTONE_RETENTION": None,
     "CACHE": "default",
@@ -249,6 +251,10 @@ class AppSettings:
     @property
     def ANONYMOUS_VERIFICATION(self) -> bool:
         return self._grants("ANONYMOUS_VERIFICATION")
+
+    @property
+    def ACCOUNT_RECOVERY(self) -> bool:
+        return self._grants("ACCOUNT_RECOVERY")
 
     @property
     def CLAIM_TTL(self) -> timedelta:

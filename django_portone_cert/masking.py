@@ -32,6 +32,29 @@ def mask_phone(phone: str | None) -> str:
     return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
 
 
+def mask_username(username: str | None) -> str:
+    """An account shown to the person who recovers it: ``abcdef@naver.com`` → ``ab***@n***.com``,
+    ``hong1234`` → ``hong***``.
+
+    Enough for the owner to recognise the account, not its full name; the stars are
+    always three, so the length does not show either.
+    """
+    if not username:
+        return ""
+    local, at, domain = username.partition("@")
+    if at and local and domain:
+        masked_domain = domain[0] + "***"
+        if "." in domain[1:]:
+            masked_domain += "." + domain.rsplit(".", 1)[1]
+        return _keep(local, 2) + "@" + masked_domain
+    return _keep(username, 4)
+
+
+def _keep(value: str, most: int) -> str:
+    """The first characters of ``value`` (at most ``most``, never more than half), then ``***``."""
+    return value[: max(1, min(most, len(value) // 2))] + "***"
+
+
 # What personal data looks like in free text.
 #: CI (88 base64 characters, 86 unpadded) and DI (64), in either base64 alphabet, maybe
 #: percent-encoded as in a URL: any long run of such characters that is not a plain word.

@@ -39,3 +39,13 @@ def verify_page_messages() -> dict[str, str]:
     messages.update(GATE_MESSAGES)
     messages.update(PAGE_MESSAGES)
     return {code: str(text) for code, text in messages.items()}
+
+
+#: What the recovery page shows besides the verify page's messages.
+RECOVERY_PAGE_MESSAGES: dict[str, str | Promise] = {
+    "success": _("Verified."),
+    "accounts_found": _("Your accounts:"),
+    "no_accounts": _("There is no account for this person."),
+    "joined": _("joined"),
+    "reset_password": _("Set a new password"),
+}

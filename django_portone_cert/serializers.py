@@ -158,3 +158,21 @@ class IdentitySerializer(serializers.ModelSerializer[VerifiedIdentity]):
 
     def get_age(self, identity: VerifiedIdentity) -> int:
         return identity.age()
+
+
+class RecoveredAccountSerializer(serializers.Serializer[Any]):
+    """One of the person's accounts: masked, never the CI."""
+
+    username = serializers.CharField(help_text="Masked: ab***@n***.com, hong***.")
+    date_joined = serializers.DateTimeField(allow_null=True)
+    password_reset_url = serializers.CharField(
+        allow_null=True,
+        help_text="A one-time path to Django's password_reset_confirm; null when the project "
+        "does not include django.contrib.auth.urls.",
+    )
+
+
+class RecoverySerializer(serializers.Serializer[Any]):
+    """``recovery/certifications/``'s answer: the person's accounts (maybe none)."""
+
+    accounts = RecoveredAccountSerializer(many=True)

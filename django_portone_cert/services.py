@@ -47,7 +47,7 @@ from .exceptions import (
 from .fields import seal
 from .models import SANDBOX_PROVIDER, CertificationAttempt, IdentityTombstone, VerifiedIdentity
 from .portone import Certification, get_client, validate_result_id
-from .signals import identity_verified, verification_failed
+from .signals import identity_reverified, identity_verified, verification_failed
 
 logger = logging.getLogger("django_portone_cert")
 
@@ -246,7 +246,7 @@ def verify_certification(
     :class:`~django_portone_cert.exceptions.PortOneCertError` subclass otherwise;
     then nothing is stored but the attempt's failure.
     """
-    created = False
+    created, changed = False, None
     with AttemptRun(user, request) as run:
         attempt, certification = read_result(
             run, imp_uid=imp_uid, merchant_uid=merchant_uid, purpose=Purpose.VERIFICATION
@@ -257,11 +257,11 @@ def verify_certification(
         if attempt.user_id is None:
             _hold_for_signup(attempt, certification, request)
         else:
-            identity, created = _store(user, attempt, certification, ci_hash)
+            identity, created, changed = _store(user, attempt, certification, ci_hash)
 
     if identity is not None:
-        send_verified_after_commit(identity, user, attempt, created, request)
-    _delete_at_portone_after_commit(certification.imp_uid)
+        send_verified_after_commit(identity, user, attempt, created, request, changed=changed)
+    delete_at_portone_after_commit(certification.imp_uid)
     return Verification(
         name=certification.name or "",
         birth_date=certification.birth_date or date.min,
@@ -404,22 +404,40 @@ def _same_person(identity: VerifiedIdentity, certification: Certification, ci_ha
     return identity.name == certification.name and identity.birth_date == certification.birth_date
 
 
+#: What a re-verification of the same person may change (``identity_reverified``'s ``changed``).
+REVERIFIED_FIELDS = ("name", "phone", "carrier", "gender", "is_foreigner", "provider")
+
+
 @sensitive_variables()
 def _store(
     user: Any, attempt: CertificationAttempt, certification: Certification, ci_hash: str
-) -> tuple[VerifiedIdentity, bool]:
-    """Consume the attempt and upsert the identity in one transaction."""
+) -> tuple[VerifiedIdentity, bool, list[str] | None]:
+    """Consume the attempt and upsert the identity in one transaction.
+
+    Returns the identity, whether it was created, and — when the user verified
+    again as the same person — the names of the fields that changed (else None).
+    """
     now = timezone.now()
 
-    def upsert() -> tuple[VerifiedIdentity, bool]:
+    def upsert() -> tuple[VerifiedIdentity, bool, list[str] | None]:
         with transaction.atomic():
             _consume(attempt, certification.imp_uid, now)
             identities = VerifiedIdentity.objects.select_for_update()
             found = identities.filter(user_id=user.pk).first()
             identity = found or VerifiedIdentity(user=user)
+            # A sandbox identity replaced by a real one is not "the same person again".
+            same_person = found is not None and not (
+                found.is_sandbox and certification.provider != SANDBOX_PROVIDER
+            )
+            before = [getattr(identity, name) for name in REVERIFIED_FIELDS]
             fill_identity(identity, certification, ci_hash, now)
             identity.save()
-        return identity, found is None
+        changed = [
+            name
+            for name, old in zip(REVERIFIED_FIELDS, before, strict=True)
+            if getattr(identity, name) != old
+        ]
+        return identity, found is None, changed if same_person else None
 
     try:
         with database_guard():
@@ -535,9 +553,14 @@ def send_verified_after_commit(
     attempt: CertificationAttempt | None,
     created: bool,
     request: HttpRequest | None,
+    *,
+    changed: list[str] | None = None,
 ) -> None:
-    transaction.on_commit(
-        lambda: identity_verified.send(
+    """``identity_verified``; and ``identity_reverified`` when ``changed`` is a list (the same
+    person verified again)."""
+
+    def send() -> None:
+        identity_verified.send(
             sender=VerifiedIdentity,
             identity=identity,
             user=user,
@@ -545,10 +568,20 @@ def send_verified_after_commit(
             created=created,
             request=request,
         )
-    )
+        if changed is not None:
+            identity_reverified.send(
+                sender=VerifiedIdentity,
+                identity=identity,
+                user=user,
+                attempt=attempt,
+                changed=changed,
+                request=request,
+            )
+
+    transaction.on_commit(send)
 
 
-def _delete_at_portone_after_commit(imp_uid: str) -> None:
+def delete_at_portone_after_commit(imp_uid: str) -> None:
     if not app_settings.DELETE_AFTER_VERIFY:
         return
 
@@ -628,9 +661,14 @@ def _record_outage(
 
 def __getattr__(name: str) -> Any:
     """The sign-up's half of the contract (``services.pending_verification`` and
-    ``services.claim_verification``) lives in :mod:`.signup`."""
+    ``services.claim_verification``) lives in :mod:`.signup`; account recovery's
+    (``services.find_accounts``) in :mod:`.recovery`."""
     if name in ("pending_verification", "claim_verification", "PendingVerification"):
         from . import signup
 
         return getattr(signup, name)
+    if name == "find_accounts":
+        from . import recovery
+
+        return recovery.find_accounts
     raise AttributeError(name)

@@ -11,3 +11,16 @@ identity_verified = Signal()
 #: kwargs: ``user``, ``attempt`` (CertificationAttempt or None when none matched),
 #: ``code`` (the stable error code), ``error`` (the exception), ``request`` (or None).
 verification_failed = Signal()
+
+#: A verified user verified again as the same person (same CI): the identity was updated
+#: (name after a 개명, phone and carrier when ``STORE_PHONE``, ``verified_at``).
+#: kwargs: ``identity`` (VerifiedIdentity, updated), ``user``, ``attempt``,
+#: ``changed`` (the names of the fields whose value changed, e.g. ``["name", "phone"]``;
+#: never the values), ``request`` (HttpRequest or None).
+identity_reverified = Signal()
+
+#: A person recovered their accounts (``ACCOUNT_RECOVERY``) by 본인인증.
+#: kwargs: ``users`` (the accounts found, a list, maybe empty), ``attempt``
+#: (CertificationAttempt, purpose "recovery"), ``request`` (HttpRequest or None).
+#: Nothing about the person: no name, no CI.
+accounts_found = Signal()

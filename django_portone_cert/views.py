@@ -6,7 +6,7 @@ from typing import Any
 from django.contrib.auth.mixins import AccessMixin
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.db import transaction
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.shortcuts import resolve_url
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -29,13 +29,14 @@ from .exceptions import (
     is_service_outage,
 )
 from .gates import counts_as_verified, get_identity
-from .messages import verify_page_messages
+from .messages import RECOVERY_PAGE_MESSAGES, verify_page_messages
 from .openapi import describe
 from .sandbox import sandbox_enabled
 from .serializers import (
     AttemptSerializer,
     CertifyRequestSerializer,
     IdentitySerializer,
+    RecoverySerializer,
     VerificationSerializer,
 )
 from .throttling import PortOneCertThrottle
@@ -237,6 +238,101 @@ class VerifyPageView(AccessMixin, TemplateView):  # an HTML page: not in the API
                     # Shown by the provider (V1 `company`, V2 Danal `CPTITLE`).
                     "company": app_settings.COMPANY,
                     "messages": verify_page_messages(),
+                },
+            }
+        )
+        return context
+
+
+# --- account recovery (아이디 찾기 / 비밀번호 재설정), while ACCOUNT_RECOVERY is on ---
+
+
+class CanRecover(BasePermission):
+    """Anyone while ``ACCOUNT_RECOVERY`` is on (a 404 while it is off); visitors must send the
+    CSRF token, since their attempt is bound to their session cookie."""
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        if not app_settings.ACCOUNT_RECOVERY:
+            raise exceptions.NotFound()
+        if not (request.user and request.user.is_authenticated):
+            SessionAuthentication().enforce_csrf(request)
+        return True
+
+
+RECOVERY_ERRORS = {**openapi.ERRORS, 404: openapi.ErrorSerializer}
+
+
+class RecoveryPrepareView(PortOneCertAPIView):
+    """``POST recovery/prepare/``: a new recovery attempt bound to the requester's session."""
+
+    permission_classes = [CanRecover]
+
+    @describe(
+        request=None,
+        responses={201: AttemptSerializer, **RECOVERY_ERRORS},
+        summary="Start an account recovery attempt",
+    )
+    def post(self, request: Request) -> Response:
+        attempt = services.start_attempt(
+            user=request.user, request=request._request, purpose=services.Purpose.RECOVERY
+        )
+        return Response(AttemptSerializer(attempt).data, status=status.HTTP_201_CREATED)
+
+
+@method_decorator(transaction.non_atomic_requests, name="dispatch")
+class RecoveryCertifyView(PortOneCertAPIView):
+    """``POST recovery/certifications/``: the verified person's accounts, masked, each with a
+    one-time password reset link. The session key rotates on success."""
+
+    permission_classes = [CanRecover]
+
+    @describe(
+        request=CertifyRequestSerializer,
+        responses={200: RecoverySerializer, **RECOVERY_ERRORS},
+        summary="Find the verified person's accounts",
+    )
+    def post(self, request: Request) -> Response:
+        from . import recovery
+
+        ids = CertifyRequestSerializer(data=request.data)
+        ids.is_valid(raise_exception=True)
+        result_id, merchant_uid = ids.ids()
+        found = recovery.recover(
+            user=request.user,
+            imp_uid=result_id,
+            merchant_uid=merchant_uid,
+            request=request._request,
+        )
+        # Saved here, not by the middleware after the response: a session store that
+        # cannot be written then answers 503 as JSON rather than Django's error page.
+        request._request.session.save()
+        return Response(RecoverySerializer(found).data, status=status.HTTP_200_OK)
+
+
+class RecoveryPageView(TemplateView):  # an HTML page: not in the API schema
+    """``GET recovery/``: verify, then see the person's accounts (404 while recovery is off)."""
+
+    template_name = "portone_cert/recover.html"
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        if not app_settings.ACCOUNT_RECOVERY:
+            raise Http404()
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        messages = verify_page_messages()
+        messages.update({code: str(text) for code, text in RECOVERY_PAGE_MESSAGES.items()})
+        context.update(
+            {
+                "sdk_url": sdk_url(),
+                "config": {
+                    "prepareUrl": reverse("portone_cert:recovery_prepare"),
+                    "certifyUrl": reverse("portone_cert:recovery_certify"),
+                    # No `next`: the page shows the accounts itself (portone-cert:done).
+                    "next": "",
+                    "company": app_settings.COMPANY,
+                    "messages": messages,
                 },
             }
         )

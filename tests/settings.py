@@ -94,3 +94,21 @@ except ImportError:
 else:
     INSTALLED_APPS.append("drf_spectacular")
     REST_FRAMEWORK = {"DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema"}
+
+# django-allauth (tests/test_allauth.py, django_portone_cert.contrib.allauth): on when it is
+# installed, with Django's own user model; `make test-allauth` insists on it.
+try:
+    import allauth  # noqa: F401
+except ImportError:
+    ALLAUTH = False
+else:
+    ALLAUTH = AUTH_USER_MODEL == "auth.User"
+if ALLAUTH:
+    INSTALLED_APPS += ["allauth", "allauth.account"]
+    MIDDLEWARE.append("allauth.account.middleware.AccountMiddleware")
+    TEMPLATES[0]["DIRS"] = [os.path.join(os.path.dirname(__file__), "allauth_templates")]
+    ACCOUNT_ADAPTER = "django_portone_cert.contrib.allauth.VerifiedSignupAdapter"
+    ACCOUNT_FORMS = {"signup": "django_portone_cert.contrib.allauth.VerifiedSignupForm"}
+    ACCOUNT_LOGIN_METHODS = {"username"}
+    ACCOUNT_SIGNUP_FIELDS = ["username*", "password1*", "password2*"]
+    ACCOUNT_EMAIL_VERIFICATION = "none"

@@ -16,7 +16,10 @@ def schema() -> dict[str, Any]:
 
 def test_endpoints_are_described(schema: dict[str, Any]) -> None:
     paths = schema["paths"]
-    assert set(paths) == {"/prepare/", "/certifications/", "/me/"}
+    assert {"/prepare/", "/certifications/", "/me/"} <= set(paths)
+    assert {"/recovery/prepare/", "/recovery/certifications/"} <= set(paths)
+    recover = paths["/recovery/certifications/"]["post"]
+    assert {"200", "400", "404", "409", "429"} <= set(recover["responses"])
     certify = paths["/certifications/"]["post"]
     body = certify["requestBody"]["content"]["application/json"]["schema"]["$ref"]
     assert body.endswith("/CertifyRequest")

@@ -103,6 +103,8 @@ PORTONE_CERT = {
     "SANDBOX": SANDBOX,
     # Let visitors verify before they sign up (see demo.views.signup).
     "ANONYMOUS_VERIFICATION": True,
+    # 아이디 찾기 / 비밀번호 재설정 by 본인인증 at /portone-cert/recovery/ (from the login page).
+    "ACCOUNT_RECOVERY": True,
     "THROTTLE_RATE": os.environ.get("DEMO_THROTTLE_RATE", "10/minute"),
 }
 if SANDBOX:

@@ -13,6 +13,8 @@ urlpatterns = [
     path("signup/", views.signup, name="signup"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Django's password reset views: recovered accounts link to password_reset_confirm.
+    path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("portone-cert/", include("django_portone_cert.urls")),
 ]

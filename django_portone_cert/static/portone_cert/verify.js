@@ -101,7 +101,8 @@
   }
 
   function redirectUrl() {
-    return window.location.origin + window.location.pathname + "?next=" + encodeURIComponent(config.next);
+    var back = window.location.origin + window.location.pathname;
+    return config.next ? back + "?next=" + encodeURIComponent(config.next) : back;
   }
 
   // --- attempts prepared ahead ---

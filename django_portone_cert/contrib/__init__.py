@@ -1,0 +1,1 @@
+"""Glue for other packages, each imported only by projects that use that package."""

@@ -1,0 +1,131 @@
+"""Account recovery (아이디 찾기 / 비밀번호 재설정) by 본인인증, while ``ACCOUNT_RECOVERY`` is on.
+
+A visitor verifies with an attempt minted for recovery (bound to their session);
+:func:`recover` reads the result through the shared core, consumes it, rotates the
+session key and answers the accounts of the person with that CI, each with a one-time
+link to Django's own ``password_reset_confirm``. Nothing about the person is stored;
+the CI never leaves this module.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.tokens import default_token_generator
+from django.db import transaction
+from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.views.decorators.debug import sensitive_variables
+
+from .exceptions import CiMissing
+from .masking import mask_username
+from .models import CertificationAttempt, VerifiedIdentity
+from .services import (
+    AttemptRun,
+    Purpose,
+    consume_attempt,
+    delete_at_portone_after_commit,
+    read_result,
+    rotate_session,
+)
+from .signals import accounts_found
+
+logger = logging.getLogger("django_portone_cert")
+
+
+@dataclass(frozen=True)
+class RecoveredAccount:
+    """One account of the person, as shown to them: never the full username."""
+
+    user: Any
+    username: str
+    date_joined: datetime | None
+    #: Django's ``password_reset_confirm`` for this account (a path), or None when the
+    #: project does not include ``django.contrib.auth.urls``.
+    password_reset_url: str | None
+
+
+@dataclass(frozen=True)
+class Recovery:
+    """What :func:`recover` found: the person's accounts (maybe none)."""
+
+    attempt: CertificationAttempt
+    accounts: list[RecoveredAccount]
+
+
+@sensitive_variables("ci")
+def find_accounts(ci: str) -> list[Any]:
+    """The active accounts of the person with this CI, in the order they were created.
+
+    By keyed CI hash, under the current and the fallback hash keys, so an identity
+    not yet re-keyed is found too; one person may hold several accounts while
+    ``ONE_ACCOUNT_PER_PERSON`` is off. Deactivated accounts are left out.
+    """
+    if not ci:
+        return []
+    user_ids = list(VerifiedIdentity.objects.for_ci(ci).values_list("user_id", flat=True))
+    users = get_user_model()._default_manager.filter(pk__in=user_ids).order_by("pk")
+    # ``is_active`` may be a plain attribute of a custom user model, not a column.
+    return [user for user in users if getattr(user, "is_active", True)]
+
+
+def password_reset_url(user: Any) -> str | None:
+    """A one-time link to Django's ``password_reset_confirm`` (uidb64, ``default_token_generator``).
+
+    A path, not an absolute URL: nothing taken from the request's Host header goes
+    into it. None when the project's URLconf has no ``password_reset_confirm``.
+    """
+    uidb64 = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    try:
+        return reverse("password_reset_confirm", kwargs={"uidb64": uidb64, "token": token})
+    except NoReverseMatch:
+        return None
+
+
+def describe_account(user: Any) -> RecoveredAccount:
+    return RecoveredAccount(
+        user=user,
+        username=mask_username(user.get_username()),
+        date_joined=getattr(user, "date_joined", None),
+        password_reset_url=password_reset_url(user),
+    )
+
+
+@sensitive_variables()
+def recover(
+    *, user: Any, imp_uid: str, merchant_uid: str, request: HttpRequest | None = None
+) -> Recovery:
+    """Read a recovery result from PortOne and answer the person's accounts.
+
+    Every rule of a verification holds (:func:`services.read_result`): the attempt
+    is the requester's (their session), minted for recovery, unexpired, the result
+    completed, fresh, unused, from the LIVE channel. A result without a CI cannot
+    name anyone: ``ci_missing`` whatever ``REQUIRE_CI`` says. On success the attempt
+    is consumed (one use per result) and the session key rotated, so whoever held
+    the session's previous key cannot replay or read anything.
+    """
+    with AttemptRun(user, request) as run:
+        attempt, certification = read_result(
+            run, imp_uid=imp_uid, merchant_uid=merchant_uid, purpose=Purpose.RECOVERY
+        )
+        if not certification.ci:
+            raise CiMissing()
+        consume_attempt(attempt, certification.imp_uid)
+        rotate_session(attempt, request)
+    users = find_accounts(certification.ci)
+    accounts = [describe_account(found) for found in users]
+    logger.info("Account recovery: %d account(s) found (attempt %s).", len(accounts), attempt.pk)
+    transaction.on_commit(
+        lambda: accounts_found.send(
+            sender=CertificationAttempt, users=users, attempt=attempt, request=request
+        )
+    )
+    delete_at_portone_after_commit(certification.imp_uid)
+    return Recovery(attempt=attempt, accounts=accounts)
