@@ -11,3 +11,18 @@ identity_verified = Signal()
 #: kwargs: ``user``, ``attempt`` (CertificationAttempt or None when none matched),
 #: ``code`` (the stable error code), ``error`` (the exception), ``request`` (or None).
 verification_failed = Signal()
+
+#: A child asked (or the site asked) for a guardian's consent: send ``url`` to the guardian
+#: by the site's own channel (e-mail, SMS, 알림톡).
+#: kwargs: ``child`` (user), ``consent_request`` (GuardianConsentRequest), ``url`` (str),
+#: ``request`` (HttpRequest or None).
+guardian_consent_requested = Signal()
+
+#: A guardian verified and consented.
+#: kwargs: ``child`` (user), ``consent`` (GuardianConsent), ``request`` (or None).
+guardian_consented = Signal()
+
+#: A consent was revoked (by the guardian or in the admin).
+#: kwargs: ``child`` (user), ``consent`` (GuardianConsent), ``by`` ("guardian", "admin" or
+#: "site"), ``request`` (or None).
+guardian_consent_revoked = Signal()

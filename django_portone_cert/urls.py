@@ -11,4 +11,21 @@ urlpatterns = [
     path("verify/", views.VerifyPageView.as_view(), name="verify"),
     # 404 unless PORTONE_CERT["SANDBOX"] is on (and DEBUG).
     path("sandbox/", include("django_portone_cert.sandbox.urls")),
+    path("guardian/request/", views.GuardianAskView.as_view(), name="guardian_request"),
+    path("guardian/<str:token>/", views.GuardianPageView.as_view(), name="guardian"),
+    path(
+        "guardian/<str:token>/revoke/",
+        views.GuardianPageView.as_view(revoke=True),
+        name="guardian_revoke",
+    ),
+    path(
+        "guardian/<str:token>/prepare/",
+        views.GuardianPrepareView.as_view(),
+        name="guardian_prepare",
+    ),
+    path(
+        "guardian/<str:token>/certifications/",
+        views.GuardianCertifyView.as_view(),
+        name="guardian_certify",
+    ),
 ]

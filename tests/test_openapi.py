@@ -16,7 +16,13 @@ def schema() -> dict[str, Any]:
 
 def test_endpoints_are_described(schema: dict[str, Any]) -> None:
     paths = schema["paths"]
-    assert set(paths) == {"/prepare/", "/certifications/", "/me/"}
+    assert set(paths) == {
+        "/prepare/",
+        "/certifications/",
+        "/me/",
+        "/guardian/{token}/prepare/",
+        "/guardian/{token}/certifications/",
+    }
     certify = paths["/certifications/"]["post"]
     body = certify["requestBody"]["content"]["application/json"]["schema"]["$ref"]
     assert body.endswith("/CertifyRequest")
