@@ -187,16 +187,17 @@ def certify_guardian(
 @sensitive_variables()
 def _check_guardian(certification: Certification, child_pk: Any) -> None:
     birth_date = certification.birth_date
-    if birth_date is None or ages.full_age(birth_date, ages.today_kst()) < GUARDIAN_MIN_AGE:
-        raise GuardianNotAdult()
     child = VerifiedIdentity.objects.filter(user_id=child_pk).first()
     if child is None:
         raise ConsentRequestExpired()
+    # The child first: their own 본인인증 says who they are, whatever their age.
     if child.ci_hash and certification.ci:
         if child.ci_hash in crypto.keyed_hashes(certification.ci):
             raise GuardianIsChild()
     elif child.name == certification.name and child.birth_date == birth_date:
         raise GuardianIsChild()
+    if birth_date is None or ages.full_age(birth_date, ages.today_kst()) < GUARDIAN_MIN_AGE:
+        raise GuardianNotAdult()
 
 
 def revoke_guardian_consent(

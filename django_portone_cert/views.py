@@ -232,6 +232,7 @@ class VerifyPageView(AccessMixin, TemplateView):  # an HTML page: not in the API
             {
                 "next_url": next_url,
                 "reason": self.request.GET.get("reason", ""),
+                "child_policy": app_settings.CHILD_POLICY,
                 "identity": identity if counts_as_verified(identity) else None,
                 "sdk_url": sdk_url(),
                 "config": {
