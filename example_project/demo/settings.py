@@ -104,6 +104,9 @@ PORTONE_CERT = {
     # Let visitors verify before they sign up (see demo.views.signup).
     "ANONYMOUS_VERIFICATION": True,
     "THROTTLE_RATE": os.environ.get("DEMO_THROTTLE_RATE", "10/minute"),
+    # Children under 14: "refuse" (the app's default), or "guardian" (the consent flow).
+    # The demo runs the guardian flow unless DEMO_CHILD_POLICY says otherwise.
+    "CHILD_POLICY": os.environ.get("DEMO_CHILD_POLICY", "guardian"),
 }
 if SANDBOX:
     PORTONE_CERT["API_BASE_URL"] = f"http://127.0.0.1:{PORT}/portone-cert/sandbox/api"
