@@ -27,7 +27,7 @@ from .exceptions import (
     ConsentRequestExpired,
     GuardianIsChild,
     GuardianNotAdult,
-    InvalidRequest,
+    IdentityMismatch,
 )
 from .models import (
     CertificationAttempt,
@@ -244,7 +244,7 @@ def revoke_by_guardian(
         )
         hashes = crypto.keyed_hashes(certification.ci) if certification.ci else []
         if not consent.guardian_ci_hash or consent.guardian_ci_hash not in hashes:
-            raise InvalidRequest()
+            raise IdentityMismatch()  # only the guardian who consented withdraws
         consume_attempt(attempt, certification.imp_uid)
     rotate_session(attempt, request)
     revoke_guardian_consent(consent, by="guardian", request=request)

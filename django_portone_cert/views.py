@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any, cast
 
 from django.contrib.auth.mixins import AccessMixin, LoginRequiredMixin
@@ -10,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import resolve_url
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.generic import TemplateView, View
@@ -32,7 +34,7 @@ from .exceptions import (
 from .gates import counts_as_verified, get_identity
 from .masking import mask_name
 from .messages import verify_page_messages
-from .models import VerifiedIdentity
+from .models import GuardianConsentRequest, VerifiedIdentity
 from .openapi import describe
 from .sandbox import sandbox_enabled
 from .serializers import (
@@ -360,6 +362,10 @@ class GuardianPageView(TemplateView):  # an HTML page: not in the API schema
         return context
 
 
+#: How often a child may have a new consent link sent.
+ASK_INTERVAL = timedelta(minutes=1)
+
+
 class GuardianAskView(LoginRequiredMixin, View):
     """``POST guardian/request/``: a child asks for their guardian's consent.
 
@@ -370,8 +376,14 @@ class GuardianAskView(LoginRequiredMixin, View):
     def post(self, request: HttpRequest) -> HttpResponse:
         if app_settings.CHILD_POLICY != "guardian":
             raise Http404()
-        consent_request = None
-        if VerifiedIdentity.objects.filter(user_id=cast(int, request.user.pk)).exists():
+        child_pk = cast(int, request.user.pk)
+        # One link a minute at most: each one costs the site a message to the guardian.
+        consent_request = GuardianConsentRequest.objects.filter(
+            child_id=child_pk,
+            used_at__isnull=True,
+            created_at__gt=timezone.now() - ASK_INTERVAL,
+        ).first()
+        if consent_request is None and VerifiedIdentity.objects.filter(user_id=child_pk).exists():
             consent_request = guardians.request_guardian_consent(request.user, request=request)
         return TemplateResponse(
             request,
