@@ -25,6 +25,7 @@ from .ages import AgeRule, AgeThreshold
 from .conf import app_settings
 from .models import SANDBOX_PROVIDER, GuardianConsent, VerifiedIdentity
 from .sandbox import sandbox_enabled
+from .services import is_child
 
 
 class Verified(Protocol):
@@ -92,7 +93,7 @@ def needs_guardian_consent(identity: VerifiedIdentity, on: date | None = None) -
     """
     if app_settings.CHILD_POLICY == "allow":
         return False
-    if ages.full_age(identity.birth_date, on or ages.today_kst()) >= app_settings.CHILD_AGE:
+    if not is_child(identity.birth_date, on):
         return False
     consented = getattr(identity, "has_guardian_consent", None)
     if consented is None:
