@@ -597,3 +597,12 @@ def test_checks_through_the_command(settings: Any) -> None:
 def test_an_unknown_policy_refuses(settings: Any, portone: FakePortOne, user: Any) -> None:
     configure(settings, CHILD_POLICY="Allow")
     assert verify(client_for(user), portone, **CHILD).json()["code"] == "child_not_allowed"
+
+
+def test_check_deploy_names_the_law(settings: Any) -> None:
+    from io import StringIO
+
+    configure(settings, CHILD_POLICY="allow")
+    out = StringIO()
+    call_command("check", deploy=True, stdout=out, stderr=out)
+    assert "portone_cert.W050" in out.getvalue() and "§22-2" in out.getvalue()
