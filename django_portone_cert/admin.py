@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any, cast
 
 from django.contrib import admin, messages
-from django.contrib.admin.models import DELETION, LogEntry
+from django.contrib.admin.models import CHANGE, DELETION, LogEntry
 from django.contrib.admin.utils import get_fields_from_path
 from django.contrib.auth import get_user_model
 from django.db.models import Count, DateField, OuterRef, QuerySet, Subquery
@@ -18,7 +18,7 @@ from django.utils.translation import ngettext
 
 from .crypto import DecryptionError
 from .masking import mask_ci, mask_name, mask_phone
-from .models import CertificationAttempt, VerifiedIdentity
+from .models import CertificationAttempt, GuardianConsent, VerifiedIdentity
 
 
 def user_search_fields(prefix: str = "user__") -> tuple[str, ...]:
@@ -231,3 +231,68 @@ class CertificationAttemptAdmin(ReadOnlyAdmin):
 
     def get_search_fields(self, request: HttpRequest) -> tuple[str, ...]:
         return ("merchant_uid", "imp_uid", *user_search_fields())
+
+
+@admin.register(GuardianConsent)
+class GuardianConsentAdmin(ReadOnlyAdmin):
+    """Who consented for which child, and when: the guardian masked, never the CI hash."""
+
+    list_display = ("id", "child", "masked_guardian_name", "consented_at", "revoked_at")
+    list_filter = ("consented_at", "revoked_at")
+    date_hierarchy = "consented_at"
+    raw_id_fields = ("child",)
+    list_select_related = ("child",)
+    actions = ["revoke_consent"]
+    fields = (
+        "child",
+        "masked_guardian_name",
+        "guardian_birth_year",
+        "consented_at",
+        "revoked_at",
+    )
+    readonly_fields = fields
+
+    @admin.display(description=_("guardian name"))
+    def masked_guardian_name(self, obj: GuardianConsent) -> str:
+        return mask_name(obj.guardian_name)
+
+    @admin.display(description=_("guardian birth year"))
+    def guardian_birth_year(self, obj: GuardianConsent) -> int:
+        return obj.guardian_birth_date.year
+
+    def get_search_fields(self, request: HttpRequest) -> tuple[str, ...]:
+        return user_search_fields("child__")
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # A consent goes with the child's account; an admin revokes it (and it is logged).
+        return False
+
+    @admin.action(
+        description=_("Revoke the guardian's consent (the child is gated again)"),
+        permissions=["revoke"],
+    )
+    def revoke_consent(self, request: HttpRequest, queryset: QuerySet[GuardianConsent]) -> None:
+        from .guardians import revoke_guardian_consent
+
+        count = 0
+        for consent in queryset.select_related("child"):
+            if not revoke_guardian_consent(consent, by="admin", request=request):
+                continue
+            LogEntry.objects.log_actions(
+                user_id=cast(int, request.user.pk),
+                queryset=[consent],
+                action_flag=CHANGE,
+                change_message=str(_("Revoked the guardian's consent.")),
+                single_object=True,
+            )
+            count += 1
+        self.message_user(
+            request,
+            ngettext("Revoked %(count)d consent.", "Revoked %(count)d consents.", count)
+            % {"count": count},
+            messages.SUCCESS,
+        )
+
+    def has_revoke_permission(self, request: HttpRequest) -> bool:
+        opts = self.opts
+        return request.user.has_perm(f"{opts.app_label}.change_{opts.model_name}")

@@ -13,6 +13,7 @@ from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
 from .ages import RULES
 from .conf import (
+    CHILD_POLICIES,
     DEFAULT_API_BASE_URL,
     DEFAULT_V2_API_BASE_URL,
     DEFAULTS,
@@ -597,3 +598,73 @@ def check_recovery_urls(
             )
         ]
     return []
+
+
+# --- children (E050–E059, W050–W059) ---
+
+
+@register()
+def check_children(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """``CHILD_POLICY``, ``CHILD_AGE`` and ``GUARDIAN_REQUEST_TTL``."""
+    config = getattr(settings, SETTING_NAME, None)
+    if not isinstance(config, dict):
+        return []  # E001 says it
+    value = {**DEFAULTS, **config}.get
+    errors: list[CheckMessage] = []
+    if value("CHILD_POLICY") not in CHILD_POLICIES:
+        errors.append(
+            Error(
+                f'{_name("CHILD_POLICY")} must be "refuse", "guardian" or "allow".',
+                hint='"refuse" (the default) stores nothing of a child under CHILD_AGE; '
+                '"guardian" asks a guardian\'s consent (개인정보 보호법 §22-2).',
+                id="portone_cert.E050",
+            )
+        )
+    age = value("CHILD_AGE")
+    if isinstance(age, bool) or not isinstance(age, int) or not 1 <= age <= 19:
+        errors.append(
+            Error(
+                f"{_name('CHILD_AGE')} must be a whole number of years from 1 to 19.",
+                hint="개인정보 보호법 §22-2 sets 14 (만 나이), the default.",
+                id="portone_cert.E051",
+            )
+        )
+    elif age < 14:
+        errors.append(
+            Warning(
+                f"{_name('CHILD_AGE')} is below 14: children of {age} to 13 are treated "
+                "as adults, though 개인정보 보호법 §22-2 needs their guardian's consent.",
+                id="portone_cert.W051",
+            )
+        )
+    if not _is_duration(value("GUARDIAN_REQUEST_TTL"), optional=False):
+        errors.append(
+            Error(
+                f"{_name('GUARDIAN_REQUEST_TTL')} must be a positive duration "
+                "(a timedelta or seconds).",
+                hint="How long a guardian's consent link stays usable; the default is 7 days.",
+                id="portone_cert.E052",
+            )
+        )
+    return errors
+
+
+@register(deploy=True)
+def check_children_deploy(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """``CHILD_POLICY = "allow"`` processes children's data without a guardian's consent."""
+    config = getattr(settings, SETTING_NAME, None)
+    if not isinstance(config, dict) or config.get("CHILD_POLICY") != "allow":
+        return []
+    return [
+        Warning(
+            f'{_name("CHILD_POLICY")} is "allow": the personal data of children under 14 is '
+            "stored and used without their legal guardian's consent.",
+            hint="개인정보 보호법 §22-2 (시행령 §17-2) requires a guardian's confirmed consent: "
+            'use "refuse" (the default) or "guardian", unless another lawful basis applies.',
+            id="portone_cert.W050",
+        )
+    ]

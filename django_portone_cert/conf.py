@@ -73,7 +73,14 @@ DEFAULTS: dict[str, Any] = {
     "SANDBOX": False,
     # Used when REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] has no "portone_cert" entry.
     "THROTTLE_RATE": "10/minute",
+    # Children under CHILD_AGE (만 나이): "refuse" (nothing stored), "guardian", "allow".
+    "CHILD_POLICY": "refuse",
+    "CHILD_AGE": 14,
+    # How long a guardian's consent link stays usable.
+    "GUARDIAN_REQUEST_TTL": timedelta(days=7),
 }
+
+CHILD_POLICIES = ("refuse", "guardian", "allow")
 
 SETTING_NAME = "PORTONE_CERT"
 
@@ -294,6 +301,22 @@ class AppSettings:
     @property
     def TOMBSTONE_RETENTION(self) -> timedelta | None:
         return as_timedelta(get("TOMBSTONE_RETENTION"))
+
+    # --- children ---
+
+    @property
+    def CHILD_POLICY(self) -> str:
+        """``"guardian"`` or ``"allow"`` only when given exactly; anything else refuses."""
+        value = get("CHILD_POLICY")
+        return value if value in ("guardian", "allow") else "refuse"
+
+    @property
+    def CHILD_AGE(self) -> int:
+        return int(get("CHILD_AGE"))
+
+    @property
+    def GUARDIAN_REQUEST_TTL(self) -> timedelta:
+        return self._duration("GUARDIAN_REQUEST_TTL")
 
     # --- development and HTTP ---
 

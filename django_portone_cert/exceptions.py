@@ -123,6 +123,28 @@ class TestChannel(VerificationError):
     )
 
 
+class ChildNotAllowed(VerificationError):
+    code = "child_not_allowed"
+    default_message = _(
+        "Children under 14 cannot use this service. Nothing of this verification was kept."
+    )
+
+
+class GuardianNotAdult(VerificationError):
+    code = "guardian_not_adult"
+    default_message = _("A guardian must be an adult (19 or older). Nothing was recorded.")
+
+
+class GuardianIsChild(VerificationError):
+    code = "guardian_is_child"
+    default_message = _("A child cannot consent for themself: the guardian must verify.")
+
+
+class ConsentRequestExpired(VerificationError):
+    code = "consent_request_expired"
+    default_message = _("This consent link has expired or was already used. Ask for a new one.")
+
+
 class NoPendingVerification(VerificationError):
     code = "verification_required"
     default_message = _("There is no identity verification to use. Please verify first.")
@@ -243,6 +265,10 @@ ERROR_CLASSES: dict[str, type[PortOneCertError]] = {
         ReregistrationBlocked,
         NoPendingVerification,
         TestChannel,
+        ChildNotAllowed,
+        GuardianNotAdult,
+        GuardianIsChild,
+        ConsentRequestExpired,
         PortOneAPIError,
         PortOneUnavailable,
         PortOneTimeout,

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import resolve_url
 from django.template.response import TemplateResponse
@@ -22,8 +23,9 @@ from django.utils import timezone
 from . import ages
 from .ages import AgeRule, AgeThreshold
 from .conf import app_settings
-from .models import SANDBOX_PROVIDER, VerifiedIdentity
+from .models import SANDBOX_PROVIDER, GuardianConsent, VerifiedIdentity
 from .sandbox import sandbox_enabled
+from .services import is_child
 
 
 class Verified(Protocol):
@@ -57,17 +59,48 @@ def get_identity(user: Any) -> VerifiedIdentity | None:
 GATE_FIELDS = ("id", "user_id", "birth_date", "verified_at", "provider")
 
 
+def _gate_query(user: Any) -> QuerySet[VerifiedIdentity]:
+    """The identity's gate fields and whether a live guardian consent exists: one query."""
+    live_consent = GuardianConsent.objects.filter(
+        child_id=OuterRef("user_id"), revoked_at__isnull=True
+    )
+    return (
+        VerifiedIdentity.objects.filter(user_id=user.pk)
+        .only(*GATE_FIELDS)
+        .annotate(has_guardian_consent=Exists(live_consent))
+    )
+
+
 def gate_identity(user: Any) -> VerifiedIdentity | None:
     """The fields of the user's identity a gate needs, in one narrow query (none if anonymous)."""
     if not getattr(user, "is_authenticated", False):
         return None
-    return VerifiedIdentity.objects.filter(user_id=user.pk).only(*GATE_FIELDS).first()
+    return _gate_query(user).first()
 
 
 async def agate_identity(user: Any) -> VerifiedIdentity | None:
     if not getattr(user, "is_authenticated", False):
         return None
-    return await VerifiedIdentity.objects.filter(user_id=user.pk).only(*GATE_FIELDS).afirst()
+    return await _gate_query(user).afirst()
+
+
+def needs_guardian_consent(identity: VerifiedIdentity, on: date | None = None) -> bool:
+    """A child (under ``CHILD_AGE``, 만 나이) without a live guardian consent.
+
+    Only ``CHILD_POLICY`` "allow" lets a child through without one. Reads the
+    ``has_guardian_consent`` annotation of :func:`gate_identity` when it is there,
+    else asks the database.
+    """
+    if app_settings.CHILD_POLICY == "allow":
+        return False
+    if not is_child(identity.birth_date, on):
+        return False
+    consented = getattr(identity, "has_guardian_consent", None)
+    if consented is None:
+        consented = GuardianConsent.objects.filter(
+            child_id=identity.user_id, revoked_at__isnull=True
+        ).exists()
+    return not consented
 
 
 class Outcome(enum.Enum):
@@ -76,6 +109,7 @@ class Outcome(enum.Enum):
     IDENTITY_REQUIRED = "identity_required"
     REVERIFICATION_REQUIRED = "reverification_required"
     AGE_TOO_LOW = "age_too_low"
+    GUARDIAN_CONSENT_REQUIRED = "guardian_consent_required"
 
 
 class FromSettings(enum.Enum):
@@ -145,6 +179,8 @@ class AgeGate:
         if identity is None or not counts_as_verified(identity):
             return Outcome.IDENTITY_REQUIRED
         now = now or timezone.now()
+        if needs_guardian_consent(identity, ages.today_kst(now)):
+            return Outcome.GUARDIAN_CONSENT_REQUIRED
         max_verification_age = self.resolved_max_verification_age()
         if max_verification_age is not None and now - identity.verified_at > max_verification_age:
             return Outcome.REVERIFICATION_REQUIRED
@@ -183,6 +219,17 @@ def response_for(
         if outcome is Outcome.REVERIFICATION_REQUIRED:
             response["Location"] += "&reason=reverify"
         return response
+    if outcome is Outcome.GUARDIAN_CONSENT_REQUIRED:
+        return TemplateResponse(
+            request,
+            "portone_cert/guardian_required.html",
+            {
+                "can_ask": app_settings.CHILD_POLICY == "guardian",
+                "ask_url": reverse("portone_cert:guardian_request"),
+                "next_url": path,
+            },
+            status=403,
+        ).render()
     rule = gate.resolved_age_rule()
     return TemplateResponse(
         request,

@@ -12,6 +12,9 @@ GATE_MESSAGES: dict[str, str | Promise] = {
     "identity_required": _("Identity verification is required."),
     "reverification_required": _("Your identity verification has expired. Please verify again."),
     "age_too_low": _("You are not old enough to use this page."),
+    "guardian_consent_required": _(
+        "Your guardian's consent is required: children under 14 need it to use this page."
+    ),
 }
 
 #: What only the browser can run into.

@@ -231,3 +231,71 @@ class IdentityTombstone(models.Model):
 
     def __str__(self) -> str:
         return f"tombstone until {self.expires_at:%Y-%m-%d}"
+
+
+class GuardianConsentRequest(models.Model):
+    """A one-time link a child's guardian opens to consent; only its token's hash is kept."""
+
+    child = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="guardian_consent_requests",
+        verbose_name=_("child"),
+    )
+    token_hash = models.CharField(_("token hash"), max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"), db_index=True)
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+
+    #: The guardian's page, with the secret token: known only when the request is made.
+    url: str = ""
+
+    class Meta:
+        verbose_name = _("guardian consent request")
+        verbose_name_plural = _("guardian consent requests")
+        ordering = ("-created_at",)
+
+    def __str__(self) -> str:
+        return f"guardian consent request #{self.pk} (user {self.child_id})"
+
+    def is_live(self, now: datetime | None = None) -> bool:
+        return self.used_at is None and (now or timezone.now()) < self.expires_at
+
+
+class GuardianConsent(models.Model):
+    """A guardian's verified consent for a child (PIPA §22-2): who, and when; nothing more."""
+
+    child = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="guardian_consents",
+        verbose_name=_("child"),
+    )
+    request = models.OneToOneField(
+        GuardianConsentRequest,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="consent",
+        verbose_name=_("request"),
+    )
+    guardian_name = models.CharField(_("guardian name"), max_length=100)
+    guardian_birth_date = models.DateField(_("guardian birth date"))
+    guardian_ci_hash = models.CharField(
+        _("guardian CI hash"), max_length=64, blank=True, default="", editable=False
+    )
+    consented_at = models.DateTimeField(_("consented at"), default=timezone.now)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("guardian consent")
+        verbose_name_plural = _("guardian consents")
+        ordering = ("-consented_at",)
+
+    def __str__(self) -> str:
+        # No personal data: this string reaches logs and admin pages.
+        return f"guardian consent #{self.pk} (user {self.child_id})"
+
+    @property
+    def is_live(self) -> bool:
+        return self.revoked_at is None

@@ -13,6 +13,8 @@ from rest_framework import serializers
 
 from .conf import app_settings
 from .gates import counts_as_verified
+from .guardians import consent_state
+from .masking import mask_name
 from .models import CertificationAttempt, VerifiedIdentity
 from .portone import IMP_UID_PATTERN
 from .services import Verification
@@ -136,6 +138,9 @@ class IdentitySerializer(serializers.ModelSerializer[VerifiedIdentity]):
 
     verified = serializers.SerializerMethodField()
     age = serializers.SerializerMethodField()
+    guardian_consent = serializers.SerializerMethodField(
+        help_text='"not_needed", "required" (a child under CHILD_AGE, no consent yet) or "given".'
+    )
 
     class Meta:
         model = VerifiedIdentity
@@ -151,6 +156,7 @@ class IdentitySerializer(serializers.ModelSerializer[VerifiedIdentity]):
             "provider",
             "certified_at",
             "verified_at",
+            "guardian_consent",
         )
 
     def get_verified(self, identity: VerifiedIdentity) -> bool:
@@ -158,6 +164,22 @@ class IdentitySerializer(serializers.ModelSerializer[VerifiedIdentity]):
 
     def get_age(self, identity: VerifiedIdentity) -> int:
         return identity.age()
+
+    def get_guardian_consent(self, identity: VerifiedIdentity) -> str:
+        return consent_state(identity)
+
+
+class GuardianConsentResultSerializer(serializers.Serializer[Any]):
+    """``guardian/<token>/certifications/``'s answer: consented, for whom (masked)."""
+
+    consented = serializers.SerializerMethodField()
+    child = serializers.SerializerMethodField(help_text="The child's name, masked.")
+
+    def get_consented(self, result: Any) -> bool:
+        return True
+
+    def get_child(self, result: Any) -> str:
+        return mask_name(result.child_name)
 
 
 class RecoveredAccountSerializer(serializers.Serializer[Any]):

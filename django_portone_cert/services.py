@@ -31,6 +31,7 @@ from .exceptions import (
     AttemptMismatch,
     CertificationStale,
     CertificationUsed,
+    ChildNotAllowed,
     CiMissing,
     IdentityInUse,
     IdentityMismatch,
@@ -251,6 +252,7 @@ def verify_certification(
         attempt, certification = read_result(
             run, imp_uid=imp_uid, merchant_uid=merchant_uid, purpose=Purpose.VERIFICATION
         )
+        check_child(certification.birth_date)
         ci_hash = crypto.keyed_hash(certification.ci) if certification.ci else ""
         check_person(crypto.keyed_hashes(certification.ci) if certification.ci else [], user)
         identity: VerifiedIdentity | None = None
@@ -270,6 +272,19 @@ def verify_certification(
         attempt=attempt,
         identity=identity,
     )
+
+
+def is_child(birth_date: date | None, on: date | None = None) -> bool:
+    """Under ``CHILD_AGE`` by 만 나이, on Seoul's date (PIPA §22-2: under 14)."""
+    if birth_date is None:
+        return False
+    return ages.full_age(birth_date, on or ages.today_kst()) < app_settings.CHILD_AGE
+
+
+def check_child(birth_date: date | None) -> None:
+    """``CHILD_POLICY`` "refuse": a child's result is refused before anything of it is stored."""
+    if app_settings.CHILD_POLICY == "refuse" and is_child(birth_date):
+        raise ChildNotAllowed()
 
 
 def mark_sandbox(certification: Certification) -> Certification:
@@ -661,8 +676,10 @@ def _record_outage(
 
 def __getattr__(name: str) -> Any:
     """The sign-up's half of the contract (``services.pending_verification`` and
-    ``services.claim_verification``) lives in :mod:`.signup`; account recovery's
-    (``services.find_accounts``) in :mod:`.recovery`."""
+    ``services.claim_verification``) lives in :mod:`.signup`, account recovery's
+    (``services.find_accounts``) in :mod:`.recovery`, the guardians'
+    (``services.request_guardian_consent``, ``services.revoke_guardian_consent``) in
+    :mod:`.guardians`."""
     if name in ("pending_verification", "claim_verification", "PendingVerification"):
         from . import signup
 
@@ -671,4 +688,8 @@ def __getattr__(name: str) -> Any:
         from . import recovery
 
         return recovery.find_accounts
+    if name in ("request_guardian_consent", "revoke_guardian_consent", "guardian_consent_state"):
+        from . import guardians
+
+        return getattr(guardians, name)
     raise AttributeError(name)

@@ -24,3 +24,18 @@ identity_reverified = Signal()
 #: (CertificationAttempt, purpose "recovery"), ``request`` (HttpRequest or None).
 #: Nothing about the person: no name, no CI.
 accounts_found = Signal()
+
+#: A child asked (or the site asked) for a guardian's consent: send ``url`` to the guardian
+#: by the site's own channel (e-mail, SMS, 알림톡).
+#: kwargs: ``child`` (user), ``consent_request`` (GuardianConsentRequest), ``url`` (str),
+#: ``request`` (HttpRequest or None).
+guardian_consent_requested = Signal()
+
+#: A guardian verified and consented.
+#: kwargs: ``child`` (user), ``consent`` (GuardianConsent), ``request`` (or None).
+guardian_consented = Signal()
+
+#: A consent was revoked (by the guardian or in the admin).
+#: kwargs: ``child`` (user), ``consent`` (GuardianConsent), ``by`` ("guardian", "admin" or
+#: "site"), ``request`` (or None).
+guardian_consent_revoked = Signal()

@@ -20,12 +20,13 @@ from django.views.decorators.debug import sensitive_variables
 from . import ages, crypto
 from .ages import AgeRule
 from .conf import app_settings
-from .exceptions import NoPendingVerification
+from .exceptions import ChildNotAllowed, NoPendingVerification
 from .models import CertificationAttempt, VerifiedIdentity
 from .portone import Certification
 from .services import (
     BOUND_SESSION_KEY,
     SESSION_KEY,
+    check_child,
     check_person,
     current_session_key,
     database_guard,
@@ -125,6 +126,17 @@ def claim_verification(request: HttpRequest, user: Any) -> VerifiedIdentity:
     if attempt is None:
         raise NoPendingVerification()
     certification = Certification.from_json(attempt.result)
+    # A second line: a child's result never waits under "refuse", unless the policy
+    # changed while it did; then the waiting result goes.
+    try:
+        check_child(certification.birth_date)
+    except ChildNotAllowed:
+        CertificationAttempt.objects.filter(pk=attempt.pk).update(
+            result="",
+            status=CertificationAttempt.Status.FAILED,
+            failure_code=ChildNotAllowed.code,
+        )
+        raise
     ci_hash = crypto.keyed_hash(certification.ci) if certification.ci else ""
     check_person(crypto.keyed_hashes(certification.ci) if certification.ci else [], user)
     now = timezone.now()

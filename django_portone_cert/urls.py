@@ -15,4 +15,21 @@ urlpatterns = [
     path("recovery/", views.RecoveryPageView.as_view(), name="recover"),
     path("recovery/prepare/", views.RecoveryPrepareView.as_view(), name="recovery_prepare"),
     path("recovery/certifications/", views.RecoveryCertifyView.as_view(), name="recovery_certify"),
+    path("guardian/request/", views.GuardianAskView.as_view(), name="guardian_request"),
+    path("guardian/<str:token>/", views.GuardianPageView.as_view(), name="guardian"),
+    path(
+        "guardian/<str:token>/revoke/",
+        views.GuardianPageView.as_view(revoke=True),
+        name="guardian_revoke",
+    ),
+    path(
+        "guardian/<str:token>/prepare/",
+        views.GuardianPrepareView.as_view(),
+        name="guardian_prepare",
+    ),
+    path(
+        "guardian/<str:token>/certifications/",
+        views.GuardianCertifyView.as_view(),
+        name="guardian_certify",
+    ),
 ]

@@ -1,17 +1,20 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from datetime import timedelta
+from typing import Any, cast
 
-from django.contrib.auth.mixins import AccessMixin
+from django.contrib.auth.mixins import AccessMixin, LoginRequiredMixin
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.db import transaction
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import resolve_url
+from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.generic import TemplateView
+from django.views.generic import TemplateView, View
 from rest_framework import exceptions, parsers, status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import BasePermission, IsAuthenticated
@@ -19,7 +22,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView, exception_handler
 
-from . import openapi, services
+from . import guardians, openapi, services
 from .conf import app_settings
 from .exceptions import (
     InvalidRequest,
@@ -29,12 +32,15 @@ from .exceptions import (
     is_service_outage,
 )
 from .gates import counts_as_verified, get_identity
+from .masking import mask_name
 from .messages import RECOVERY_PAGE_MESSAGES, verify_page_messages
+from .models import GuardianConsentRequest, VerifiedIdentity
 from .openapi import describe
 from .sandbox import sandbox_enabled
 from .serializers import (
     AttemptSerializer,
     CertifyRequestSerializer,
+    GuardianConsentResultSerializer,
     IdentitySerializer,
     RecoverySerializer,
     VerificationSerializer,
@@ -229,6 +235,7 @@ class VerifyPageView(AccessMixin, TemplateView):  # an HTML page: not in the API
             {
                 "next_url": next_url,
                 "reason": self.request.GET.get("reason", ""),
+                "child_policy": app_settings.CHILD_POLICY,
                 "identity": identity if counts_as_verified(identity) else None,
                 "sdk_url": sdk_url(),
                 "config": {
@@ -337,3 +344,145 @@ class RecoveryPageView(TemplateView):  # an HTML page: not in the API schema
             }
         )
         return context
+
+
+# --- guardians ---
+
+
+class GuardianPermission(BasePermission):
+    """Anyone holding the link (no account is needed to consent); CSRF-checked like a visitor."""
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        if not (request.user and request.user.is_authenticated):
+            SessionAuthentication().enforce_csrf(request)
+        return True
+
+
+class GuardianPrepareView(PortOneCertAPIView):
+    """``POST guardian/<token>/prepare/``: a guardian attempt, bound to the session."""
+
+    permission_classes = [GuardianPermission]
+
+    @describe(
+        request=None,
+        responses={201: AttemptSerializer, **openapi.ERRORS},
+        summary="Start a guardian's verification",
+    )
+    def post(self, request: Request, token: str) -> Response:
+        attempt = guardians.start_guardian_attempt(
+            token, user=request.user, request=request._request
+        )
+        return Response(AttemptSerializer(attempt).data, status=status.HTTP_201_CREATED)
+
+
+@method_decorator(transaction.non_atomic_requests, name="dispatch")
+class GuardianCertifyView(PortOneCertAPIView):
+    """``POST guardian/<token>/certifications/``: the guardian's result; consent (or, with
+    ``?action=revoke``, its withdrawal by the same guardian)."""
+
+    permission_classes = [GuardianPermission]
+
+    @describe(
+        request=CertifyRequestSerializer,
+        responses={201: GuardianConsentResultSerializer, **openapi.ERRORS},
+        summary="Record a guardian's consent",
+    )
+    def post(self, request: Request, token: str) -> Response:
+        ids = CertifyRequestSerializer(data=request.data)
+        ids.is_valid(raise_exception=True)
+        result_id, merchant_uid = ids.ids()
+        if request.query_params.get("action") == "revoke":
+            guardians.revoke_by_guardian(
+                token,
+                user=request.user,
+                imp_uid=result_id,
+                merchant_uid=merchant_uid,
+                request=request._request,
+            )
+            request._request.session.save()
+            return Response({"revoked": True}, status=status.HTTP_200_OK)
+        result = guardians.certify_guardian(
+            token,
+            user=request.user,
+            imp_uid=result_id,
+            merchant_uid=merchant_uid,
+            request=request._request,
+        )
+        request._request.session.save()
+        return Response(
+            GuardianConsentResultSerializer(result).data, status=status.HTTP_201_CREATED
+        )
+
+
+class GuardianPageView(TemplateView):  # an HTML page: not in the API schema
+    """``GET guardian/<token>/``: who asks, for what; the guardian verifies to consent.
+
+    ``guardian/<token>/revoke/`` is the same page for withdrawing the consent.
+    """
+
+    template_name = "portone_cert/guardian.html"
+    revoke = False
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        token = kwargs["token"]
+        consent_request = guardians.find_request(token)
+        live = consent_request is not None and consent_request.is_live()
+        consent = guardians.live_consent_for(consent_request)
+        identity = (
+            VerifiedIdentity.objects.filter(user_id=consent_request.child_id).only("name").first()
+            if consent_request is not None
+            else None
+        )
+        certify_url = reverse("portone_cert:guardian_certify", kwargs={"token": token})
+        if self.revoke:
+            certify_url += "?action=revoke"
+        context.update(
+            {
+                "usable": (consent is not None) if self.revoke else live,
+                "revoke": self.revoke,
+                "consent": consent,
+                "revoke_url": reverse("portone_cert:guardian_revoke", kwargs={"token": token}),
+                "child_name": mask_name(identity.name) if identity else "",
+                "company": app_settings.COMPANY or self.request.get_host(),
+                "sdk_url": sdk_url(),
+                "config": {
+                    "prepareUrl": reverse("portone_cert:guardian_prepare", kwargs={"token": token}),
+                    "certifyUrl": certify_url,
+                    "next": "",
+                    "company": app_settings.COMPANY,
+                    "messages": verify_page_messages(),
+                },
+            }
+        )
+        return context
+
+
+#: How often a child may have a new consent link sent.
+ASK_INTERVAL = timedelta(minutes=1)
+
+
+class GuardianAskView(LoginRequiredMixin, View):
+    """``POST guardian/request/``: a child asks for their guardian's consent.
+
+    The link goes out by ``guardian_consent_requested`` (the site's channel); the page
+    says it was asked.
+    """
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        if app_settings.CHILD_POLICY != "guardian":
+            raise Http404()
+        child_pk = cast(int, request.user.pk)
+        # One link a minute at most: each one costs the site a message to the guardian.
+        consent_request = GuardianConsentRequest.objects.filter(
+            child_id=child_pk,
+            used_at__isnull=True,
+            created_at__gt=timezone.now() - ASK_INTERVAL,
+        ).first()
+        if consent_request is None and VerifiedIdentity.objects.filter(user_id=child_pk).exists():
+            consent_request = guardians.request_guardian_consent(request.user, request=request)
+        return TemplateResponse(
+            request,
+            "portone_cert/guardian_asked.html",
+            {"consent_request": consent_request, "next_url": safe_next_url(request)},
+        )

@@ -246,7 +246,8 @@ def test_custom_login_url_and_no_reverification(client_for: Any, settings: Any, 
     assert old.get("/gated/adult/").status_code == 302
 
 
-def test_identity_required_any_age(client_for: Any) -> None:
+def test_identity_required_any_age(client_for: Any, settings: Any) -> None:
+    settings.PORTONE_CERT = {**settings.PORTONE_CERT, "CHILD_POLICY": "allow"}
     for url in ("/gated/members/", "/gated/async/members/"):
         assert client_for(CHILD).get(url).status_code == 200
         assert location(client_for(None).get(url))[0] == "/portone-cert/verify/"

@@ -20,6 +20,7 @@ def test_endpoints_are_described(schema: dict[str, Any]) -> None:
     assert {"/recovery/prepare/", "/recovery/certifications/"} <= set(paths)
     recover = paths["/recovery/certifications/"]["post"]
     assert {"200", "400", "404", "409", "429"} <= set(recover["responses"])
+    assert {"/guardian/{token}/prepare/", "/guardian/{token}/certifications/"} <= set(paths)
     certify = paths["/certifications/"]["post"]
     body = certify["requestBody"]["content"]["application/json"]["schema"]["$ref"]
     assert body.endswith("/CertifyRequest")

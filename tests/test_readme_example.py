@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 
-@pytest.mark.parametrize(("born", "adult"), [(date(1990, 1, 1), True), (date(2015, 1, 1), False)])
+@pytest.mark.parametrize(("born", "adult"), [(date(1990, 1, 1), True), (date(2012, 1, 1), False)])
 def test_verification(client, django_user_model, portone, born, adult):
     user = django_user_model.objects.create_user("someone@example.com", password="pw")
     client.force_login(user)

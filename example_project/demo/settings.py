@@ -106,6 +106,9 @@ PORTONE_CERT = {
     # 아이디 찾기 / 비밀번호 재설정 by 본인인증 at /portone-cert/recovery/ (from the login page).
     "ACCOUNT_RECOVERY": True,
     "THROTTLE_RATE": os.environ.get("DEMO_THROTTLE_RATE", "10/minute"),
+    # Children under 14: "refuse" (the app's default), or "guardian" (the consent flow).
+    # The demo runs the guardian flow unless DEMO_CHILD_POLICY says otherwise.
+    "CHILD_POLICY": os.environ.get("DEMO_CHILD_POLICY", "guardian"),
 }
 if SANDBOX:
     PORTONE_CERT["API_BASE_URL"] = f"http://127.0.0.1:{PORT}/portone-cert/sandbox/api"

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.contrib.auth import login
 from django.contrib.auth.forms import UserCreationForm
 from django.db import transaction
@@ -7,14 +9,34 @@ from django.views.generic import TemplateView
 
 from django_portone_cert import ages
 from django_portone_cert import signup as signup_service
+from django_portone_cert.conf import app_settings
 from django_portone_cert.decorators import age_required, identity_required
-from django_portone_cert.exceptions import IdentityInUse, NoPendingVerification
+from django_portone_cert.exceptions import ChildNotAllowed, IdentityInUse, NoPendingVerification
 from django_portone_cert.gates import get_identity
+from django_portone_cert.guardians import guardian_consent_state
 from django_portone_cert.mixins import AgeRequiredMixin
+
+#: Where the demo keeps the guardian's link: a real site sends it (e-mail, SMS, 알림톡).
+GUARDIAN_LINK = "demo_guardian_link"
+
+
+def show_guardian_link(sender: Any, url: str, request: Any = None, **kwargs: Any) -> None:
+    """``guardian_consent_requested``: the demo shows the link on its home page instead."""
+    if request is not None:
+        request.session[GUARDIAN_LINK] = url
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "demo/home.html", {"identity": get_identity(request.user)})
+    identity = get_identity(request.user)
+    return render(
+        request,
+        "demo/home.html",
+        {
+            "identity": identity,
+            "guardian_consent": guardian_consent_state(request.user) if identity else None,
+            "guardian_link": request.session.get(GUARDIAN_LINK),
+        },
+    )
 
 
 @identity_required
@@ -54,7 +76,11 @@ def signup(request: HttpRequest) -> HttpResponse:
     """회원가입 본인인증: verify first (as a visitor), then create the account and claim it."""
     pending = signup_service.pending_verification(request)
     if pending is None:
-        return render(request, "demo/signup.html", {"step": "verify"})
+        return render(
+            request,
+            "demo/signup.html",
+            {"step": "verify", "child_policy": app_settings.CHILD_POLICY},
+        )
     if pending.has_account:
         return render(request, "demo/signup.html", {"step": "already_registered"})
     form = UserCreationForm(request.POST or None)
@@ -67,6 +93,18 @@ def signup(request: HttpRequest) -> HttpResponse:
             return redirect("signup")
         except IdentityInUse:
             return render(request, "demo/signup.html", {"step": "already_registered"})
+        except ChildNotAllowed:
+            return render(request, "demo/signup.html", {"step": "child_refused"})
         login(request, user)
         return redirect("home")
-    return render(request, "demo/signup.html", {"step": "form", "form": form, "pending": pending})
+    return render(
+        request,
+        "demo/signup.html",
+        {
+            "step": "form",
+            "form": form,
+            "pending": pending,
+            "needs_guardian": app_settings.CHILD_POLICY == "guardian"
+            and pending.age(rule="full") < app_settings.CHILD_AGE,
+        },
+    )
