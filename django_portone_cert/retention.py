@@ -10,7 +10,12 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .conf import app_settings
-from .models import CertificationAttempt, IdentityTombstone, VerifiedIdentity
+from .models import (
+    CertificationAttempt,
+    GuardianConsentRequest,
+    IdentityTombstone,
+    VerifiedIdentity,
+)
 
 
 def tombstone(user_pk: Any) -> None:
@@ -40,6 +45,10 @@ class PurgeReport:
     failed_attempts: int
     unclaimed_results: int
     tombstones: int
+    #: Recovery and guardian attempts used long ago (nothing personal; only their ids).
+    spent_attempts: int = 0
+    #: Guardian links that expired unused (a child's id and a token hash).
+    guardian_requests: int = 0
 
 
 def purge(now: datetime | None = None) -> PurgeReport:
@@ -56,9 +65,29 @@ def purge(now: datetime | None = None) -> PurgeReport:
     # A visitor who verified but never signed up: the result goes after CLAIM_TTL.
     unclaimed_results, _ = CertificationAttempt.objects.filter(
         Q(user__isnull=True),
+        purpose=CertificationAttempt.Purpose.VERIFICATION,
         status=CertificationAttempt.Status.VERIFIED,
         claimed_at__isnull=True,
         completed_at__lte=now - app_settings.CLAIM_TTL,
     ).delete()
     tombstones, _ = IdentityTombstone.objects.filter(expires_at__lte=now).delete()
-    return PurgeReport(expired_attempts, failed_attempts, unclaimed_results, tombstones)
+    # Used once each; a result is stale long before, so forgetting its id lets nothing replay.
+    spent_attempts, _ = (
+        CertificationAttempt.objects.filter(
+            status=CertificationAttempt.Status.VERIFIED,
+            completed_at__lte=now - app_settings.FAILED_ATTEMPT_RETENTION,
+        )
+        .exclude(purpose=CertificationAttempt.Purpose.VERIFICATION)
+        .delete()
+    )
+    guardian_requests, _ = GuardianConsentRequest.objects.filter(
+        expires_at__lte=now, used_at__isnull=True
+    ).delete()
+    return PurgeReport(
+        expired_attempts,
+        failed_attempts,
+        unclaimed_results,
+        tombstones,
+        spent_attempts,
+        guardian_requests,
+    )

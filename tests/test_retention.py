@@ -107,3 +107,37 @@ def test_no_tombstone_by_default(user: Any, portone: FakePortOne) -> None:
     assert verify(client_for(user), portone).status_code == 201
     user.delete()
     assert not IdentityTombstone.objects.exists()
+
+
+def test_purge_forgets_spent_recovery_and_guardian_attempts_and_dead_links(make_user: Any) -> None:
+    from django_portone_cert.models import GuardianConsentRequest
+
+    now = timezone.now()
+    child = make_user()
+    make = CertificationAttempt.objects.create
+    for purpose in ("recovery", "guardian", "verification"):
+        make(
+            session_key="s",
+            purpose=purpose,
+            status="verified",
+            completed_at=now - timedelta(days=31),
+            expires_at=now,
+        )
+    make(session_key="s", purpose="recovery", status="verified", completed_at=now, expires_at=now)
+    dead = GuardianConsentRequest.objects.create(
+        child=child, token_hash="d" * 64, expires_at=now - timedelta(minutes=1)
+    )
+    used = GuardianConsentRequest.objects.create(
+        child=child, token_hash="u" * 64, expires_at=now - timedelta(minutes=1), used_at=now
+    )
+    live = GuardianConsentRequest.objects.create(
+        child=child, token_hash="l" * 64, expires_at=now + timedelta(days=1)
+    )
+    report = retention.purge()
+    assert (report.spent_attempts, report.guardian_requests) == (2, 1)
+    assert set(CertificationAttempt.objects.values_list("purpose", flat=True)) == {
+        "verification",
+        "recovery",
+    }
+    assert set(GuardianConsentRequest.objects.values_list("pk", flat=True)) == {used.pk, live.pk}
+    assert dead.pk not in GuardianConsentRequest.objects.values_list("pk", flat=True)
