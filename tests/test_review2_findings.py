@@ -1,0 +1,127 @@
+"""Review 2 (account recovery, children and guardians): defects found by an attacker's read.
+
+Each test states what the contract (DESIGN.md / DOMAIN.md) demands and fails today; it is
+marked ``xfail(strict=True)`` so the suite stays green until the defect is fixed.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+from rest_framework.test import APIClient
+
+from django_portone_cert import services
+from django_portone_cert.models import GuardianConsent, GuardianConsentRequest, VerifiedIdentity
+from django_portone_cert.signals import guardian_consented
+from django_portone_cert.testing import FakePortOne
+from tests.helpers import client_for, configure, verify
+from tests.test_guardians import CHILD, GUARDIAN, guardian_verify, token_of, years_ago
+from tests.versions import certify_body
+
+GATED = "/gated/api/members/"
+HEALTHY = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "healthy"}
+
+
+def _guardian_policy(settings: Any, **extra: Any) -> None:
+    configure(settings, CHILD_POLICY="guardian", **extra)
+
+
+def _verified_child(make_user: Any, portone: FakePortOne, **person: Any) -> Any:
+    child = make_user()
+    response = verify(client_for(child), portone, **(person or CHILD))
+    assert response.status_code == 201, response.content
+    return child
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="guardian consent is committed before the session rotates: a session store that "
+    "cannot be written answers 503 while the consent stays stored, the link is spent and "
+    "guardian_consented is never sent",
+)
+def test_a_session_outage_after_the_guardian_verifies_leaves_nothing_half_stored(
+    api_version: str, settings: Any, portone: FakePortOne, make_user: Any
+) -> None:
+    _guardian_policy(settings)
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+    settings.SESSION_CACHE_ALIAS = "sessions"
+    settings.CACHES = {
+        "default": HEALTHY,
+        "sessions": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "s"},
+    }
+    child = _verified_child(make_user, portone)
+    token = token_of(services.request_guardian_consent(child))
+    guardian = APIClient(raise_request_exception=False)
+    prepared = guardian.post(f"/portone-cert/guardian/{token}/prepare/")
+    assert prepared.status_code == 201, prepared.content
+    merchant_uid = prepared.json()["merchant_uid"]
+    imp_uid = portone.add_certification(merchant_uid=merchant_uid, **GUARDIAN)
+    # The session store now reads but cannot write (as in tests/test_outage.py).
+    settings.CACHES = {
+        **settings.CACHES,
+        "sessions": {"BACKEND": "tests.test_outage.WriteFailingCache", "LOCATION": "s"},
+    }
+    sent: list[Any] = []
+
+    def receive(sender: Any, **kwargs: Any) -> None:
+        sent.append(kwargs)
+
+    guardian_consented.connect(receive, weak=False)
+    try:
+        response = guardian.post(
+            f"/portone-cert/guardian/{token}/certifications/",
+            certify_body(imp_uid, merchant_uid),
+            format="json",
+        )
+    finally:
+        guardian_consented.disconnect(receive)
+    assert response.status_code == 503, response.content
+    assert response.json()["code"] == "service_unavailable"
+    # 503 means "not done": no consent, the link still usable, nothing announced.
+    assert not GuardianConsent.objects.exists()
+    assert GuardianConsentRequest.objects.get().used_at is None
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="GuardianConsent is keyed on the child's user account, not on the child's "
+    "identity: after the admin's 'Revoke the verification' another child verifies on the "
+    "account and passes every gate on the first child's guardian's consent",
+)
+def test_a_consent_does_not_carry_over_to_another_child_on_the_same_account(
+    api_version: str, settings: Any, portone: FakePortOne, make_user: Any
+) -> None:
+    _guardian_policy(settings)
+    account = _verified_child(make_user, portone)
+    token = token_of(services.request_guardian_consent(account))
+    assert guardian_verify(APIClient(), portone, token, **GUARDIAN).status_code == 201
+    assert client_for(account).get(GATED).status_code == 200
+    # The admin action "Revoke the verification (the user must verify again)" deletes it.
+    VerifiedIdentity.objects.filter(user=account).delete()
+    other_child = {"name": "이남남", "birth_date": years_ago(9)}
+    response = verify(client_for(account), portone, **other_child)
+    assert response.status_code == 201, response.content
+    # Nobody has consented for this child.
+    response = client_for(account).get(GATED)
+    assert response.status_code == 403
+    assert response.json()["code"] == "guardian_consent_required"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a consent given by a CI-less guardian result (REQUIRE_CI off) stores no CI hash, "
+    "so that guardian can never withdraw it by verifying again (identity_mismatch)",
+)
+def test_a_guardian_verified_without_ci_can_withdraw(
+    api_version: str, settings: Any, portone: FakePortOne, make_user: Any
+) -> None:
+    _guardian_policy(settings, REQUIRE_CI=False)
+    child = _verified_child(make_user, portone)
+    token = token_of(services.request_guardian_consent(child))
+    given = guardian_verify(APIClient(), portone, token, ci=None, **GUARDIAN)
+    assert given.status_code == 201, given.content
+    again = guardian_verify(APIClient(), portone, token, "revoke", ci=None, **GUARDIAN)
+    assert again.status_code == 200, again.content
+    assert GuardianConsent.objects.get().revoked_at is not None
