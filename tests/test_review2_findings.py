@@ -125,3 +125,71 @@ def test_a_guardian_verified_without_ci_can_withdraw(
     again = guardian_verify(APIClient(), portone, token, "revoke", ci=None, **GUARDIAN)
     assert again.status_code == 200, again.content
     assert GuardianConsent.objects.get().revoked_at is not None
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="certify_guardian (and revoke_by_guardian) never call delete_at_portone_after_commit: "
+    "with DELETE_AFTER_VERIFY the guardian's full result (phone, CI, DI) stays at PortOne, "
+    "reachable through the imp_uid kept on the consumed attempt",
+)
+def test_delete_after_verify_deletes_the_guardians_result_at_portone(
+    api_version: str,
+    settings: Any,
+    portone: FakePortOne,
+    make_user: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    if api_version == "v2":
+        pytest.skip("V2 has no delete (W005): DELETE_AFTER_VERIFY does nothing there")
+    _guardian_policy(settings, DELETE_AFTER_VERIFY=True)
+    child = _verified_child(make_user, portone)
+    token = token_of(services.request_guardian_consent(child))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = guardian_verify(APIClient(), portone, token, **GUARDIAN)
+    assert response.status_code == 201, response.content
+    from django_portone_cert.models import CertificationAttempt
+
+    attempt = CertificationAttempt.objects.get(purpose=CertificationAttempt.Purpose.GUARDIAN)
+    assert attempt.imp_uid
+    assert portone.get_record(attempt.imp_uid) is None
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="recover() looks the accounts up after the AttemptRun: a database failure there "
+    "answers 503 but leaves the attempt recorded as a success (status verified, no failure "
+    "code) and consumed, contrary to 'nothing is stored but the attempt's failure'",
+)
+def test_a_database_failure_while_finding_accounts_records_the_failure(
+    api_version: str,
+    settings: Any,
+    portone: FakePortOne,
+    make_user: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from django.db import OperationalError
+
+    from django_portone_cert import recovery
+    from django_portone_cert.models import CertificationAttempt
+
+    configure(settings, ACCOUNT_RECOVERY=True)
+    settings.ROOT_URLCONF = "tests.recovery_urls"
+    assert verify(client_for(make_user()), portone).status_code == 201
+    visitor = APIClient(raise_request_exception=False)
+    merchant_uid = visitor.post("/portone-cert/recovery/prepare/").json()["merchant_uid"]
+    imp_uid = portone.add_certification(merchant_uid=merchant_uid)
+
+    def find_accounts(ci: str) -> list[Any]:
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(recovery, "find_accounts", find_accounts)
+    response = visitor.post(
+        "/portone-cert/recovery/certifications/",
+        certify_body(imp_uid, merchant_uid),
+        format="json",
+    )
+    assert response.status_code == 503, response.content
+    assert response.json()["code"] == "service_unavailable"
+    attempt = CertificationAttempt.objects.get(merchant_uid=merchant_uid)
+    assert (attempt.status, attempt.failure_code) == ("failed", "service_unavailable")
