@@ -11,11 +11,16 @@ class PortOneCertConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth import get_user_model
         from django.contrib.auth.signals import user_logged_in
-        from django.db.models.signals import pre_delete
+        from django.db.models.signals import post_delete, pre_delete
 
         from . import checks  # noqa: F401  (registers the system checks)
         from .masking import install_pii_masking
-        from .receivers import follow_login_session_key, remember_deleted_person
+        from .models import VerifiedIdentity
+        from .receivers import (
+            end_consents_with_the_identity,
+            follow_login_session_key,
+            remember_deleted_person,
+        )
 
         install_pii_masking()
         user_logged_in.connect(
@@ -25,4 +30,9 @@ class PortOneCertConfig(AppConfig):
             remember_deleted_person,
             sender=get_user_model(),
             dispatch_uid="portone_cert_remember_deleted_person",
+        )
+        post_delete.connect(
+            end_consents_with_the_identity,
+            sender=VerifiedIdentity,
+            dispatch_uid="portone_cert_end_consents_with_the_identity",
         )

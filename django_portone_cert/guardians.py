@@ -24,6 +24,7 @@ from django.views.decorators.debug import sensitive_variables
 from . import ages, crypto
 from .conf import app_settings
 from .exceptions import (
+    CiMissing,
     ConsentRequestExpired,
     GuardianIsChild,
     GuardianNotAdult,
@@ -40,6 +41,7 @@ from .services import (
     AttemptRun,
     consume_attempt,
     database_guard,
+    delete_at_portone_after_commit,
     is_child,
     read_result,
     rotate_session,
@@ -152,9 +154,15 @@ def certify_guardian(
             merchant_uid=merchant_uid,
             purpose=CertificationAttempt.Purpose.GUARDIAN,
         )
+        if not certification.ci:
+            # Only a CI says who consented (and lets that person, alone, withdraw).
+            raise CiMissing()
         child = consent_request.child
         _check_guardian(certification, child.pk)
-        ci_hash = crypto.keyed_hash(certification.ci) if certification.ci else ""
+        ci_hash = crypto.keyed_hash(certification.ci)
+        # Before anything is kept: a session that cannot be written stores no consent.
+        rotate_session(attempt, request)
+        request.session.save()
         now = timezone.now()
         try:
             with database_guard(), transaction.atomic():
@@ -172,14 +180,14 @@ def certify_guardian(
                     guardian_ci_hash=ci_hash,
                     consented_at=now,
                 )
+                transaction.on_commit(
+                    lambda: guardian_consented.send(
+                        sender=GuardianConsent, child=child, consent=consent, request=request
+                    )
+                )
         except IntegrityError as err:
             raise ConsentRequestExpired() from err
-    rotate_session(attempt, request)
-    transaction.on_commit(
-        lambda: guardian_consented.send(
-            sender=GuardianConsent, child=child, consent=consent, request=request
-        )
-    )
+    delete_at_portone_after_commit(certification.imp_uid)
     identity = VerifiedIdentity.objects.filter(user_id=child.pk).only("name").first()
     return GuardianResult(consent=consent, child_name=identity.name if identity else "")
 
@@ -245,10 +253,22 @@ def revoke_by_guardian(
         hashes = crypto.keyed_hashes(certification.ci) if certification.ci else []
         if not consent.guardian_ci_hash or consent.guardian_ci_hash not in hashes:
             raise IdentityMismatch()  # only the guardian who consented withdraws
+        rotate_session(attempt, request)
+        request.session.save()
         consume_attempt(attempt, certification.imp_uid)
-    rotate_session(attempt, request)
+    delete_at_portone_after_commit(certification.imp_uid)
     revoke_guardian_consent(consent, by="guardian", request=request)
     return consent
+
+
+def end_consents_of(child_pk: Any) -> None:
+    """The child's identity went (revoked in the admin, the account deleted): a consent and
+    any unused link were for that person, never for whoever verifies on the account next."""
+    for consent in GuardianConsent.objects.filter(child_id=child_pk, revoked_at__isnull=True):
+        revoke_guardian_consent(consent, by="site")
+    GuardianConsentRequest.objects.filter(child_id=child_pk, used_at__isnull=True).update(
+        expires_at=timezone.now()
+    )
 
 
 def guardian_consent_state(user: Any) -> ConsentState:

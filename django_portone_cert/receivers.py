@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .guardians import end_consents_of
 from .retention import tombstone
 from .signup import rebind_after_login
 
@@ -15,3 +16,8 @@ def follow_login_session_key(sender: Any, request: Any, user: Any, **kwargs: Any
     """``login()`` rotates the session key: a result waiting for the sign-up follows it."""
     if request is not None:
         rebind_after_login(request)
+
+
+def end_consents_with_the_identity(sender: Any, instance: Any, **kwargs: Any) -> None:
+    """A guardian's consent is for the person verified, not for the account."""
+    end_consents_of(instance.user_id)

@@ -117,10 +117,13 @@ def recover(
         )
         if not certification.ci:
             raise CiMissing()
-        consume_attempt(attempt, certification.imp_uid)
+        # All that can fail before the attempt is spent: an outage here is recorded on it.
+        users = find_accounts(certification.ci)
+        accounts = [describe_account(found) for found in users]
         rotate_session(attempt, request)
-    users = find_accounts(certification.ci)
-    accounts = [describe_account(found) for found in users]
+        if request is not None:
+            request.session.save()
+        consume_attempt(attempt, certification.imp_uid)
     logger.info("Account recovery: %d account(s) found (attempt %s).", len(accounts), attempt.pk)
     transaction.on_commit(
         lambda: accounts_found.send(

@@ -102,6 +102,10 @@ def pending_verification(request: HttpRequest) -> PendingVerification | None:
     if attempt is None:
         return None
     certification = Certification.from_json(attempt.result)
+    try:
+        _refuse_a_child(attempt, certification)
+    except ChildNotAllowed:
+        return None
     ci_hash = crypto.keyed_hash(certification.ci) if certification.ci else ""
     return PendingVerification(
         merchant_uid=attempt.merchant_uid,
@@ -116,6 +120,22 @@ def pending_verification(request: HttpRequest) -> PendingVerification | None:
 
 
 @sensitive_variables()
+def _refuse_a_child(attempt: CertificationAttempt, certification: Certification) -> None:
+    """A second line: a child's result never waits under "refuse", unless the policy changed
+    while it did; then the waiting result goes (at once, outside the caller's transaction's
+    outcome as far as the database allows) and ``ChildNotAllowed`` is raised."""
+    try:
+        check_child(certification.birth_date)
+    except ChildNotAllowed:
+        CertificationAttempt.objects.filter(pk=attempt.pk).update(
+            result="",
+            status=CertificationAttempt.Status.FAILED,
+            failure_code=ChildNotAllowed.code,
+        )
+        raise
+
+
+@sensitive_variables()
 def claim_verification(request: HttpRequest, user: Any) -> VerifiedIdentity:
     """Attach the visitor's verified result to ``user`` (just signed up).
 
@@ -126,17 +146,7 @@ def claim_verification(request: HttpRequest, user: Any) -> VerifiedIdentity:
     if attempt is None:
         raise NoPendingVerification()
     certification = Certification.from_json(attempt.result)
-    # A second line: a child's result never waits under "refuse", unless the policy
-    # changed while it did; then the waiting result goes.
-    try:
-        check_child(certification.birth_date)
-    except ChildNotAllowed:
-        CertificationAttempt.objects.filter(pk=attempt.pk).update(
-            result="",
-            status=CertificationAttempt.Status.FAILED,
-            failure_code=ChildNotAllowed.code,
-        )
-        raise
+    _refuse_a_child(attempt, certification)
     ci_hash = crypto.keyed_hash(certification.ci) if certification.ci else ""
     check_person(crypto.keyed_hashes(certification.ci) if certification.ci else [], user)
     now = timezone.now()

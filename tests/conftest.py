@@ -150,11 +150,21 @@ def _close_clients() -> Iterator[None]:
 
 @pytest.fixture(autouse=True)
 def _clear_caches() -> Iterator[None]:
-    for cache in caches.all():
-        cache.clear()
+    """Every cache empty, including local-memory ones a test configured under another name
+    (their storage outlives the test's settings)."""
+    from django.core.cache.backends import locmem
+
+    def clear() -> None:
+        for cache in caches.all():
+            cache.clear()
+        for store in locmem._caches.values():
+            store.clear()
+        for expiry in locmem._expire_info.values():
+            expiry.clear()
+
+    clear()
     yield
-    for cache in caches.all():
-        cache.clear()
+    clear()
 
 
 _user_numbers = count(1)

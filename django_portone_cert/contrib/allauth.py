@@ -22,7 +22,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.shortcuts import redirect
 
-from ..exceptions import IdentityInUse, NoPendingVerification
+from ..exceptions import ChildNotAllowed, IdentityInUse, NoPendingVerification
 from ..signup import PendingVerification, claim_verification, pending_verification
 
 
@@ -64,7 +64,7 @@ class VerifiedSignupAdapterMixin:
             with transaction.atomic():
                 saved = super().save_user(request, user, form, commit=True)  # type: ignore[misc]
                 claim_verification(request, saved or user)
-        except (NoPendingVerification, IdentityInUse) as err:
+        except (NoPendingVerification, IdentityInUse, ChildNotAllowed) as err:
             raise ImmediateHttpResponse(redirect("account_signup")) from err
         return saved or user
 

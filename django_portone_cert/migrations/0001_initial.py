@@ -10,7 +10,6 @@ import django_portone_cert.models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -19,106 +18,382 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='IdentityTombstone',
+            name="IdentityTombstone",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('ci_hash', models.CharField(max_length=64, unique=True, verbose_name='CI hash')),
-                ('deleted_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='deleted at')),
-                ('expires_at', models.DateTimeField(db_index=True, verbose_name='expires at')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("ci_hash", models.CharField(max_length=64, unique=True, verbose_name="CI hash")),
+                (
+                    "deleted_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="deleted at"
+                    ),
+                ),
+                ("expires_at", models.DateTimeField(db_index=True, verbose_name="expires at")),
             ],
             options={
-                'verbose_name': 'identity tombstone',
-                'verbose_name_plural': 'identity tombstones',
+                "verbose_name": "identity tombstone",
+                "verbose_name_plural": "identity tombstones",
             },
         ),
         migrations.CreateModel(
-            name='GuardianConsentRequest',
+            name="GuardianConsentRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('token_hash', models.CharField(editable=False, max_length=64, unique=True, verbose_name='token hash')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created at')),
-                ('expires_at', models.DateTimeField(db_index=True, verbose_name='expires at')),
-                ('used_at', models.DateTimeField(blank=True, null=True, verbose_name='used at')),
-                ('child', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='guardian_consent_requests', to=settings.AUTH_USER_MODEL, verbose_name='child')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "token_hash",
+                    models.CharField(
+                        editable=False, max_length=64, unique=True, verbose_name="token hash"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="created at"
+                    ),
+                ),
+                ("expires_at", models.DateTimeField(db_index=True, verbose_name="expires at")),
+                ("used_at", models.DateTimeField(blank=True, null=True, verbose_name="used at")),
+                (
+                    "child",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="guardian_consent_requests",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="child",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'guardian consent request',
-                'verbose_name_plural': 'guardian consent requests',
-                'ordering': ('-created_at',),
+                "verbose_name": "guardian consent request",
+                "verbose_name_plural": "guardian consent requests",
+                "ordering": ("-created_at",),
             },
         ),
         migrations.CreateModel(
-            name='GuardianConsent',
+            name="GuardianConsent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('guardian_name', models.CharField(max_length=100, verbose_name='guardian name')),
-                ('guardian_birth_date', models.DateField(verbose_name='guardian birth date')),
-                ('guardian_ci_hash', models.CharField(blank=True, default='', editable=False, max_length=64, verbose_name='guardian CI hash')),
-                ('consented_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='consented at')),
-                ('revoked_at', models.DateTimeField(blank=True, db_index=True, null=True, verbose_name='revoked at')),
-                ('child', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='guardian_consents', to=settings.AUTH_USER_MODEL, verbose_name='child')),
-                ('request', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='consent', to='portone_cert.guardianconsentrequest', verbose_name='request')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("guardian_name", models.CharField(max_length=100, verbose_name="guardian name")),
+                ("guardian_birth_date", models.DateField(verbose_name="guardian birth date")),
+                (
+                    "guardian_ci_hash",
+                    models.CharField(
+                        blank=True,
+                        default="",
+                        editable=False,
+                        max_length=64,
+                        verbose_name="guardian CI hash",
+                    ),
+                ),
+                (
+                    "consented_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="consented at"
+                    ),
+                ),
+                (
+                    "revoked_at",
+                    models.DateTimeField(
+                        blank=True, db_index=True, null=True, verbose_name="revoked at"
+                    ),
+                ),
+                (
+                    "child",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="guardian_consents",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="child",
+                    ),
+                ),
+                (
+                    "request",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="consent",
+                        to="portone_cert.guardianconsentrequest",
+                        verbose_name="request",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'guardian consent',
-                'verbose_name_plural': 'guardian consents',
-                'ordering': ('-consented_at',),
+                "verbose_name": "guardian consent",
+                "verbose_name_plural": "guardian consents",
+                "ordering": ("-consented_at",),
             },
         ),
         migrations.CreateModel(
-            name='VerifiedIdentity',
+            name="VerifiedIdentity",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('birth_date', models.DateField(verbose_name='birth date')),
-                ('gender', models.CharField(blank=True, choices=[('male', 'male'), ('female', 'female')], default='', max_length=8, verbose_name='gender')),
-                ('is_foreigner', models.BooleanField(blank=True, null=True, verbose_name='foreigner')),
-                ('gender_source', models.CharField(blank=True, choices=[('provider', 'verified by the provider'), ('self_declared', 'typed by the person')], default='', help_text='Verified by the provider, or typed by the person (KG이니시스 Kakao/Naver).', max_length=16, verbose_name='gender from')),
-                ('foreigner_source', models.CharField(blank=True, choices=[('provider', 'verified by the provider'), ('self_declared', 'typed by the person')], default='', help_text='Verified by the provider, or typed by the person (KG이니시스 Kakao/Naver).', max_length=16, verbose_name='foreigner status from')),
-                ('provider', models.CharField(blank=True, db_index=True, default='', max_length=40, verbose_name='provider')),
-                ('api_version', models.CharField(choices=[('v1', 'V1'), ('v2', 'V2')], db_index=True, default='v1', max_length=2, verbose_name='API version')),
-                ('ci', django_portone_cert.fields.EncryptedTextField(blank=True, default='', owner='user_id', verbose_name='CI')),
-                ('ci_hash', models.CharField(blank=True, db_index=True, default='', editable=False, max_length=64, verbose_name='CI hash')),
-                ('unique_ci_hash', models.CharField(editable=False, max_length=64, null=True, unique=True)),
-                ('di', django_portone_cert.fields.EncryptedTextField(blank=True, default='', owner='user_id', verbose_name='DI')),
-                ('phone', django_portone_cert.fields.EncryptedTextField(blank=True, default='', owner='user_id', verbose_name='phone')),
-                ('carrier', models.CharField(blank=True, default='', max_length=16, verbose_name='carrier')),
-                ('imp_uid', models.CharField(max_length=80, unique=True, verbose_name='imp uid')),
-                ('certified_at', models.DateTimeField(verbose_name='certified at')),
-                ('verified_at', models.DateTimeField(db_index=True, verbose_name='verified at')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='verified_identity', to=settings.AUTH_USER_MODEL, verbose_name='user')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                ("birth_date", models.DateField(verbose_name="birth date")),
+                (
+                    "gender",
+                    models.CharField(
+                        blank=True,
+                        choices=[("male", "male"), ("female", "female")],
+                        default="",
+                        max_length=8,
+                        verbose_name="gender",
+                    ),
+                ),
+                (
+                    "is_foreigner",
+                    models.BooleanField(blank=True, null=True, verbose_name="foreigner"),
+                ),
+                (
+                    "gender_source",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("provider", "verified by the provider"),
+                            ("self_declared", "typed by the person"),
+                        ],
+                        default="",
+                        help_text="Verified by the provider, or typed by the person (KG이니시스 Kakao/Naver).",
+                        max_length=16,
+                        verbose_name="gender from",
+                    ),
+                ),
+                (
+                    "foreigner_source",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("provider", "verified by the provider"),
+                            ("self_declared", "typed by the person"),
+                        ],
+                        default="",
+                        help_text="Verified by the provider, or typed by the person (KG이니시스 Kakao/Naver).",
+                        max_length=16,
+                        verbose_name="foreigner status from",
+                    ),
+                ),
+                (
+                    "provider",
+                    models.CharField(
+                        blank=True,
+                        db_index=True,
+                        default="",
+                        max_length=40,
+                        verbose_name="provider",
+                    ),
+                ),
+                (
+                    "api_version",
+                    models.CharField(
+                        choices=[("v1", "V1"), ("v2", "V2")],
+                        db_index=True,
+                        default="v1",
+                        max_length=2,
+                        verbose_name="API version",
+                    ),
+                ),
+                (
+                    "ci",
+                    django_portone_cert.fields.EncryptedTextField(
+                        blank=True, default="", owner="user_id", verbose_name="CI"
+                    ),
+                ),
+                (
+                    "ci_hash",
+                    models.CharField(
+                        blank=True,
+                        db_index=True,
+                        default="",
+                        editable=False,
+                        max_length=64,
+                        verbose_name="CI hash",
+                    ),
+                ),
+                (
+                    "unique_ci_hash",
+                    models.CharField(editable=False, max_length=64, null=True, unique=True),
+                ),
+                (
+                    "di",
+                    django_portone_cert.fields.EncryptedTextField(
+                        blank=True, default="", owner="user_id", verbose_name="DI"
+                    ),
+                ),
+                (
+                    "phone",
+                    django_portone_cert.fields.EncryptedTextField(
+                        blank=True, default="", owner="user_id", verbose_name="phone"
+                    ),
+                ),
+                (
+                    "carrier",
+                    models.CharField(blank=True, default="", max_length=16, verbose_name="carrier"),
+                ),
+                ("imp_uid", models.CharField(max_length=80, unique=True, verbose_name="imp uid")),
+                ("certified_at", models.DateTimeField(verbose_name="certified at")),
+                ("verified_at", models.DateTimeField(db_index=True, verbose_name="verified at")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="verified_identity",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="user",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'verified identity',
-                'verbose_name_plural': 'verified identities',
-                'ordering': ('-verified_at',),
+                "verbose_name": "verified identity",
+                "verbose_name_plural": "verified identities",
+                "ordering": ("-verified_at",),
             },
         ),
         migrations.CreateModel(
-            name='CertificationAttempt',
+            name="CertificationAttempt",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('merchant_uid', models.CharField(default=django_portone_cert.models.new_merchant_uid, editable=False, max_length=40, unique=True, verbose_name='merchant uid')),
-                ('session_key', models.CharField(blank=True, db_index=True, default='', max_length=64, verbose_name='session key')),
-                ('status', models.CharField(choices=[('pending', 'pending'), ('verified', 'verified'), ('failed', 'failed')], default='pending', max_length=16, verbose_name='status')),
-                ('purpose', models.CharField(choices=[('verification', 'verification'), ('recovery', 'account recovery'), ('guardian', 'guardian consent')], default='verification', max_length=16, verbose_name='purpose')),
-                ('imp_uid', models.CharField(blank=True, help_text='The PortOne result this attempt consumed; each result is used once.', max_length=80, null=True, unique=True, verbose_name='imp uid')),
-                ('failure_code', models.CharField(blank=True, default='', max_length=40, verbose_name='failure code')),
-                ('lookups', models.PositiveSmallIntegerField(default=0, editable=False, help_text="How many times PortOne was asked for this attempt's result.", verbose_name='lookups')),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='created at')),
-                ('expires_at', models.DateTimeField(verbose_name='expires at')),
-                ('completed_at', models.DateTimeField(blank=True, null=True, verbose_name='completed at')),
-                ('result', django_portone_cert.fields.EncryptedTextField(blank=True, default='', owner='merchant_uid', verbose_name='result')),
-                ('claimed_at', models.DateTimeField(blank=True, null=True, verbose_name='claimed at')),
-                ('user', models.ForeignKey(blank=True, help_text='Empty for a visitor who verifies before signing up.', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='portone_cert_attempts', to=settings.AUTH_USER_MODEL, verbose_name='user')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "merchant_uid",
+                    models.CharField(
+                        default=django_portone_cert.models.new_merchant_uid,
+                        editable=False,
+                        max_length=40,
+                        unique=True,
+                        verbose_name="merchant uid",
+                    ),
+                ),
+                (
+                    "session_key",
+                    models.CharField(
+                        blank=True,
+                        db_index=True,
+                        default="",
+                        max_length=64,
+                        verbose_name="session key",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "pending"),
+                            ("verified", "verified"),
+                            ("failed", "failed"),
+                        ],
+                        default="pending",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "purpose",
+                    models.CharField(
+                        choices=[
+                            ("verification", "verification"),
+                            ("recovery", "account recovery"),
+                            ("guardian", "guardian consent"),
+                        ],
+                        default="verification",
+                        max_length=16,
+                        verbose_name="purpose",
+                    ),
+                ),
+                (
+                    "imp_uid",
+                    models.CharField(
+                        blank=True,
+                        help_text="The PortOne result this attempt consumed; each result is used once.",
+                        max_length=80,
+                        null=True,
+                        unique=True,
+                        verbose_name="imp uid",
+                    ),
+                ),
+                (
+                    "failure_code",
+                    models.CharField(
+                        blank=True, default="", max_length=40, verbose_name="failure code"
+                    ),
+                ),
+                (
+                    "lookups",
+                    models.PositiveSmallIntegerField(
+                        default=0,
+                        editable=False,
+                        help_text="How many times PortOne was asked for this attempt's result.",
+                        verbose_name="lookups",
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        db_index=True, default=django.utils.timezone.now, verbose_name="created at"
+                    ),
+                ),
+                ("expires_at", models.DateTimeField(verbose_name="expires at")),
+                (
+                    "completed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="completed at"),
+                ),
+                (
+                    "result",
+                    django_portone_cert.fields.EncryptedTextField(
+                        blank=True, default="", owner="merchant_uid", verbose_name="result"
+                    ),
+                ),
+                (
+                    "claimed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="claimed at"),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Empty for a visitor who verifies before signing up.",
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="portone_cert_attempts",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="user",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'certification attempt',
-                'verbose_name_plural': 'certification attempts',
-                'ordering': ('-created_at',),
-                'indexes': [models.Index(fields=['status', 'expires_at'], name='portone_cer_status_165b67_idx')],
+                "verbose_name": "certification attempt",
+                "verbose_name_plural": "certification attempts",
+                "ordering": ("-created_at",),
+                "indexes": [
+                    models.Index(
+                        fields=["status", "expires_at"], name="portone_cer_status_165b67_idx"
+                    )
+                ],
             },
         ),
     ]

@@ -6,7 +6,12 @@ from django.db.models import Max
 from django.utils import timezone
 
 from django_portone_cert import crypto
-from django_portone_cert.models import CertificationAttempt, IdentityTombstone, VerifiedIdentity
+from django_portone_cert.models import (
+    CertificationAttempt,
+    GuardianConsent,
+    IdentityTombstone,
+    VerifiedIdentity,
+)
 
 ENCRYPTED = {
     VerifiedIdentity: ("ci", "di", "phone"),
@@ -74,16 +79,26 @@ class Command(BaseCommand):
             raise CommandError(" ".join(problems))
 
     def _tombstones_note(self) -> None:
-        """Tombstones hold only a hash: they match through the old keys until they expire."""
+        """Tombstones and guardians' consents hold only a hash: they match through the old
+        keys, which must stay as fallbacks while they matter."""
+        if len(crypto.hash_keys()) < 2:
+            return
         live = IdentityTombstone.objects.filter(expires_at__gt=timezone.now())
         last = live.aggregate(last=Max("expires_at"))["last"]
-        if last is None or len(crypto.hash_keys()) < 2:
-            return
-        self.stdout.write(
-            f"{live.count()} live tombstones (the re-sign-up block) cannot be re-keyed: they "
-            "match through the old keys only. Keep the old SECRET_KEY in SECRET_KEY_FALLBACKS "
-            f"(or the old key in HASH_KEY_FALLBACKS) until {last:%Y-%m-%d}, when the last expires."
-        )
+        if last is not None:
+            self.stdout.write(
+                f"{live.count()} live tombstones (the re-sign-up block) cannot be re-keyed: "
+                "they match through the old keys only. Keep the old SECRET_KEY in "
+                "SECRET_KEY_FALLBACKS (or the old key in HASH_KEY_FALLBACKS) until "
+                f"{last:%Y-%m-%d}, when the last expires."
+            )
+        consents = GuardianConsent.objects.filter(revoked_at__isnull=True).count()
+        if consents:
+            self.stdout.write(
+                f"{consents} live guardian consents cannot be re-keyed (no guardian's CI is "
+                "kept): a guardian withdraws by verifying again, which matches through the old "
+                "keys only. Keep the old key as a fallback while those consents matter."
+            )
 
 
 def _rekey(obj: Any, fields: tuple[str, ...], *, rekey_hash: bool) -> str:
