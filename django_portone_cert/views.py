@@ -310,9 +310,7 @@ class RecoveryCertifyView(PortOneCertAPIView):
             merchant_uid=merchant_uid,
             request=request._request,
         )
-        # Saved here, not by the middleware after the response: a session store that
-        # cannot be written then answers 503 as JSON rather than Django's error page.
-        request._request.session.save()
+        # recover() saved the rotated session itself: an unwritable store answered 503.
         return Response(RecoverySerializer(found).data, status=status.HTTP_200_OK)
 
 
@@ -399,7 +397,6 @@ class GuardianCertifyView(PortOneCertAPIView):
                 merchant_uid=merchant_uid,
                 request=request._request,
             )
-            request._request.session.save()
             return Response({"revoked": True}, status=status.HTTP_200_OK)
         result = guardians.certify_guardian(
             token,
@@ -408,7 +405,6 @@ class GuardianCertifyView(PortOneCertAPIView):
             merchant_uid=merchant_uid,
             request=request._request,
         )
-        request._request.session.save()
         return Response(
             GuardianConsentResultSerializer(result).data, status=status.HTTP_201_CREATED
         )
