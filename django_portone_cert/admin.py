@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, cast
 
 from django.contrib import admin, messages
@@ -14,7 +14,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext_lazy
 
 from .crypto import DecryptionError
 from .masking import mask_ci, mask_name, mask_phone
@@ -38,6 +38,33 @@ DATE_HIERARCHY_LOOKUPS = ("__year", "__month", "__day")
 class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     #: Lookups of links the admin makes itself, beside its filters and date hierarchy.
     link_lookups: tuple[str, ...] = ()
+
+    def revoke_logged(
+        self,
+        request: HttpRequest,
+        objects: Iterable[Any],
+        revoke: Callable[[Any], bool],
+        *,
+        flag: int,
+        note: Any,
+        done: Any,
+    ) -> None:
+        """Revoke each object (``revoke`` says whether it did), log each revocation in Django's
+        admin log, naming the object (never the person), and tell how many (``done``: an
+        ``ngettext_lazy`` message counted by ``"count"``)."""
+        count = 0
+        for obj in objects:
+            if not revoke(obj):
+                continue
+            LogEntry.objects.log_actions(
+                user_id=cast(int, request.user.pk),
+                queryset=[obj],
+                action_flag=flag,
+                change_message=str(note),
+                single_object=True,
+            )
+            count += 1
+        self.message_user(request, done % {"count": count}, messages.SUCCESS)
 
     def lookup_allowed(self, lookup: str, value: str, request: HttpRequest) -> bool:
         """Only the filters the page shows, its date hierarchy and its own links.
@@ -178,23 +205,19 @@ class VerifiedIdentityAdmin(ReadOnlyAdmin):
     def revoke_verification(
         self, request: HttpRequest, queryset: QuerySet[VerifiedIdentity]
     ) -> None:
-        count = 0
-        for identity in queryset.select_related("user"):
-            # The log names the account, never the person.
-            LogEntry.objects.log_actions(
-                user_id=cast(int, request.user.pk),
-                queryset=[identity],
-                action_flag=DELETION,
-                change_message=str(_("Revoked the identity verification.")),
-                single_object=True,
-            )
-            identity.delete()
-            count += 1
-        self.message_user(
+        def revoke(identity: VerifiedIdentity) -> bool:
+            # Through the queryset: the instance keeps its pk for the log entry.
+            return bool(VerifiedIdentity.objects.filter(pk=identity.pk).delete()[0])
+
+        self.revoke_logged(
             request,
-            ngettext("Revoked %(count)d verification.", "Revoked %(count)d verifications.", count)
-            % {"count": count},
-            messages.SUCCESS,
+            queryset.select_related("user"),
+            revoke,
+            flag=DELETION,
+            note=_("Revoked the identity verification."),
+            done=ngettext_lazy(
+                "Revoked %(count)d verification.", "Revoked %(count)d verifications.", "count"
+            ),
         )
 
     def has_revoke_permission(self, request: HttpRequest) -> bool:
@@ -274,23 +297,15 @@ class GuardianConsentAdmin(ReadOnlyAdmin):
     def revoke_consent(self, request: HttpRequest, queryset: QuerySet[GuardianConsent]) -> None:
         from .guardians import revoke_guardian_consent
 
-        count = 0
-        for consent in queryset.select_related("child"):
-            if not revoke_guardian_consent(consent, by="admin", request=request):
-                continue
-            LogEntry.objects.log_actions(
-                user_id=cast(int, request.user.pk),
-                queryset=[consent],
-                action_flag=CHANGE,
-                change_message=str(_("Revoked the guardian's consent.")),
-                single_object=True,
-            )
-            count += 1
-        self.message_user(
+        self.revoke_logged(
             request,
-            ngettext("Revoked %(count)d consent.", "Revoked %(count)d consents.", count)
-            % {"count": count},
-            messages.SUCCESS,
+            queryset.select_related("child"),
+            lambda consent: revoke_guardian_consent(consent, by="admin", request=request),
+            flag=CHANGE,
+            note=_("Revoked the guardian's consent."),
+            done=ngettext_lazy(
+                "Revoked %(count)d consent.", "Revoked %(count)d consents.", "count"
+            ),
         )
 
     def has_revoke_permission(self, request: HttpRequest) -> bool:

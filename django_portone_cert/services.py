@@ -574,24 +574,12 @@ def send_verified_after_commit(
     """``identity_verified``; and ``identity_reverified`` when ``changed`` is a list (the same
     person verified again)."""
 
+    common = {"identity": identity, "user": user, "attempt": attempt, "request": request}
+
     def send() -> None:
-        identity_verified.send(
-            sender=VerifiedIdentity,
-            identity=identity,
-            user=user,
-            attempt=attempt,
-            created=created,
-            request=request,
-        )
+        identity_verified.send(sender=VerifiedIdentity, created=created, **common)
         if changed is not None:
-            identity_reverified.send(
-                sender=VerifiedIdentity,
-                identity=identity,
-                user=user,
-                attempt=attempt,
-                changed=changed,
-                request=request,
-            )
+            identity_reverified.send(sender=VerifiedIdentity, changed=changed, **common)
 
     transaction.on_commit(send)
 

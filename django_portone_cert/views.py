@@ -116,6 +116,20 @@ class JSONParser(parsers.JSONParser):
             raise exceptions.ParseError("JSON nested too deeply") from err
 
 
+def submitted_result(request: Request) -> dict[str, Any]:
+    """What every flow's ``certifications/`` hands its service: the requester, PortOne's result
+    id and the attempt's id (from the body, or ``invalid``), the Django request."""
+    ids = CertifyRequestSerializer(data=request.data)
+    ids.is_valid(raise_exception=True)
+    imp_uid, merchant_uid = ids.ids()
+    return {
+        "user": request.user,
+        "imp_uid": imp_uid,
+        "merchant_uid": merchant_uid,
+        "request": request._request,
+    }
+
+
 class PortOneCertAPIView(APIView):
     permission_classes = [CanVerify]
     parser_classes = [JSONParser, parsers.FormParser]
@@ -153,15 +167,8 @@ class CertifyView(PortOneCertAPIView):
         summary="Accept a verification result",
     )
     def post(self, request: Request) -> Response:
-        ids = CertifyRequestSerializer(data=request.data)
-        ids.is_valid(raise_exception=True)
-        result_id, merchant_uid = ids.ids()
-        verification = services.verify_certification(
-            user=request.user,
-            imp_uid=result_id,
-            merchant_uid=merchant_uid,
-            request=request._request,
-        )
+        submitted = submitted_result(request)
+        verification = services.verify_certification(**submitted)
         if verification.pending_signup:
             # Saved here, not by the middleware after the response: a session store that
             # cannot be written then answers 503 as JSON rather than Django's error page.
@@ -301,15 +308,8 @@ class RecoveryCertifyView(PortOneCertAPIView):
     def post(self, request: Request) -> Response:
         from . import recovery
 
-        ids = CertifyRequestSerializer(data=request.data)
-        ids.is_valid(raise_exception=True)
-        result_id, merchant_uid = ids.ids()
-        found = recovery.recover(
-            user=request.user,
-            imp_uid=result_id,
-            merchant_uid=merchant_uid,
-            request=request._request,
-        )
+        submitted = submitted_result(request)
+        found = recovery.recover(**submitted)
         # recover() saved the rotated session itself: an unwritable store answered 503.
         return Response(RecoverySerializer(found).data, status=status.HTTP_200_OK)
 
@@ -386,25 +386,11 @@ class GuardianCertifyView(PortOneCertAPIView):
         summary="Record a guardian's consent",
     )
     def post(self, request: Request, token: str) -> Response:
-        ids = CertifyRequestSerializer(data=request.data)
-        ids.is_valid(raise_exception=True)
-        result_id, merchant_uid = ids.ids()
+        submitted = submitted_result(request)
         if request.query_params.get("action") == "revoke":
-            guardians.revoke_by_guardian(
-                token,
-                user=request.user,
-                imp_uid=result_id,
-                merchant_uid=merchant_uid,
-                request=request._request,
-            )
+            guardians.revoke_by_guardian(token, **submitted)
             return Response({"revoked": True}, status=status.HTTP_200_OK)
-        result = guardians.certify_guardian(
-            token,
-            user=request.user,
-            imp_uid=result_id,
-            merchant_uid=merchant_uid,
-            request=request._request,
-        )
+        result = guardians.certify_guardian(token, **submitted)
         return Response(
             GuardianConsentResultSerializer(result).data, status=status.HTTP_201_CREATED
         )
