@@ -10,15 +10,13 @@ import sys
 import time
 from collections.abc import Iterator
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from tests.test_browser import (
     PASSWORD,
     ROOT,
-    Browser,
-    Page,
     Site,
     _free_port,
     browser,
@@ -26,6 +24,9 @@ from tests.test_browser import (
     pytestmark,
     shot,
 )
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
 
 __all__ = ["browser", "pytestmark"]
 
