@@ -144,33 +144,30 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(scope="module", params=["v1", "v2"])
-def demo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The example project on PortOne V1 or V2, served by its own process on a free port."""
+def serve_demo(
+    version: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    *,
+    setup: tuple[tuple[str, ...], ...] = (),
+    **environ: str,
+) -> Iterator[Site]:
+    """The example project on PortOne ``version``, migrated, each ``setup`` manage.py command
+    run, served by its own process on a free port (``environ``: more DEMO_… variables)."""
     port = _free_port()
     env = {
         k: v for k, v in os.environ.items() if not k.startswith(("PORTONE_", "DJANGO_", "DEMO_"))
     }
     env.update(
         DEMO_DB=str(tmp_path_factory.mktemp("demo") / "db.sqlite3"),
-        DEMO_API_VERSION=request.param,
+        DEMO_API_VERSION=version,
         PORT=str(port),
         PYTHONUNBUFFERED="1",
+        **environ,
     )
     manage = [sys.executable, str(ROOT / "example_project" / "manage.py")]
     subprocess.run([*manage, "migrate", "--no-input", "-v0"], env=env, check=True)
-    subprocess.run([*manage, "demo_user"], env=env, check=True, capture_output=True)
-    subprocess.run(
-        [
-            *manage,
-            "shell",
-            "-c",
-            "from django.contrib.auth import get_user_model as g\n"
-            f"for name in {USERS!r}: g().objects.create_user(name, password={PASSWORD!r})",
-        ],
-        env=env,
-        check=True,
-    )
+    for command in setup:
+        subprocess.run([*manage, *command], env=env, check=True, capture_output=True)
     log = open(tmp_path_factory.mktemp("log") / "server.log", "wb")  # noqa: SIM115
     server = subprocess.Popen(
         [*manage, "runserver", "--noreload", f"127.0.0.1:{port}"],
@@ -189,11 +186,25 @@ def demo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
         server.kill()
         pytest.fail("the example project did not start")
     try:
-        yield Site(f"http://127.0.0.1:{port}", request.param)
+        yield Site(f"http://127.0.0.1:{port}", version)
     finally:
         server.terminate()
         server.wait(timeout=10)
         log.close()
+
+
+@pytest.fixture(scope="module", params=["v1", "v2"])
+def demo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The example project on PortOne V1 or V2, with its demo users and a few more."""
+    create_users = (
+        "from django.contrib.auth import get_user_model as g\n"
+        f"for name in {USERS!r}: g().objects.create_user(name, password={PASSWORD!r})"
+    )
+    yield from serve_demo(
+        request.param,
+        tmp_path_factory,
+        setup=(("demo_user",), ("shell", "-c", create_users)),
+    )
 
 
 @pytest.fixture(scope="module")

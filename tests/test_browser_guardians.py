@@ -3,11 +3,6 @@ project with ``CHILD_POLICY`` "refuse" and "guardian" (see tests/test_browser.py
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -16,12 +11,11 @@ import pytest
 
 from tests.test_browser import (
     PASSWORD,
-    ROOT,
     Site,
-    _free_port,
     browser,
     complete_popup,
     pytestmark,
+    serve_demo,
     shot,
 )
 
@@ -41,44 +35,8 @@ IPHONE = (
 
 
 def serve(version: str, policy: str, tmp: pytest.TempPathFactory) -> Iterator[Site]:
-    port = _free_port()
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("PORTONE_", "DJANGO_", "DEMO_"))
-    }
-    env.update(
-        DEMO_DB=str(tmp.mktemp("demo") / "db.sqlite3"),
-        DEMO_API_VERSION=version,
-        DEMO_CHILD_POLICY=policy,
-        # Children and guardians are visitors here: one client address, one throttle bucket.
-        DEMO_THROTTLE_RATE="1000/minute",
-        PORT=str(port),
-        PYTHONUNBUFFERED="1",
-    )
-    manage = [sys.executable, str(ROOT / "example_project" / "manage.py")]
-    subprocess.run([*manage, "migrate", "--no-input", "-v0"], env=env, check=True)
-    log = open(tmp.mktemp("log") / "server.log", "wb")  # noqa: SIM115
-    server = subprocess.Popen(
-        [*manage, "runserver", "--noreload", f"127.0.0.1:{port}"],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            break
-        except OSError:
-            time.sleep(0.2)
-    else:
-        server.kill()
-        pytest.fail("the example project did not start")
-    try:
-        yield Site(f"http://127.0.0.1:{port}", version)
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-        log.close()
+    # Children and guardians are visitors here: one client address, one throttle bucket.
+    yield from serve_demo(version, tmp, DEMO_CHILD_POLICY=policy, DEMO_THROTTLE_RATE="1000/minute")
 
 
 @pytest.fixture(scope="module", params=["v1", "v2"])
