@@ -16,7 +16,7 @@ from .gates import counts_as_verified
 from .guardians import consent_state
 from .masking import mask_name
 from .models import CertificationAttempt, VerifiedIdentity
-from .portone import IMP_UID_PATTERN
+from .portone import IMP_UID_PATTERN, MINTED_ID_PATTERN
 from .services import Verification
 
 
@@ -34,7 +34,7 @@ class CertifyRequestSerializer(serializers.Serializer[Any]):
         if _v2():
             return {
                 "identity_verification_id": serializers.RegexField(
-                    r"^[0-9A-Za-z]{1,64}$",
+                    rf"^{MINTED_ID_PATTERN}$",
                     max_length=64,
                     trim_whitespace=False,
                     help_text="The id prepare/ answered; PortOne's identityVerificationId.",

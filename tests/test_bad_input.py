@@ -14,6 +14,7 @@ from django_portone_cert import services
 from django_portone_cert.exceptions import PortOneCertError
 from django_portone_cert.models import CertificationAttempt, VerifiedIdentity
 from django_portone_cert.testing import FakePortOne
+from tests.versions import V2_SETTINGS
 
 CERTIFY = "/portone-cert/certifications/"
 FIXTURES = settings(
@@ -54,7 +55,7 @@ def state(user: Any, portone: FakePortOne) -> dict[str, Any]:
     api = APIClient()
     api.force_authenticate(user)
     attempt = api.post("/portone-cert/prepare/").json()
-    return {"api": api, "merchant_uid": attempt["merchant_uid"], "portone": portone}
+    return {"api": api, "merchant_uid": attempt["merchant_uid"], "portone": portone, "user": user}
 
 
 def _assert_untouched(state: dict[str, Any], response: Any) -> None:
@@ -154,3 +155,58 @@ def test_a_body_too_large_is_a_json_invalid(
     assert response.status_code == 400
     assert response["Content-Type"].startswith("application/json")
     assert response.json()["code"] == "invalid"
+
+
+V1_JUNK_IDS = ["imps_123", "imps_123456789012", "imp_abc", "imp_12", "imp_12345678901a", "imp_"]
+V2_JUNK_IDS = [
+    "abc",
+    "identityverification0193a1b2c3d4",
+    "CERT0123456789ABCDEF0123456789ABCDEF",
+    "cert0123456789abcdef0123456789abcde",
+    "cert0123456789abcdef0123456789abcdefg",
+    "x" * 40,
+]
+
+
+@pytest.mark.parametrize("junk", V1_JUNK_IDS)
+def test_v1_ids_not_shaped_like_portones_cost_no_lookup(state: dict[str, Any], junk: str) -> None:
+    response = state["api"].post(
+        CERTIFY, {"imp_uid": junk, "merchant_uid": state["merchant_uid"]}, format="json"
+    )
+    _assert_untouched(state, response)
+    assert response.json()["code"] == "invalid"
+    with pytest.raises(PortOneCertError) as info:
+        services.verify_certification(
+            user=state["user"], imp_uid=junk, merchant_uid=state["merchant_uid"]
+        )
+    assert info.value.code == "invalid"
+    assert state["portone"].count() == 0
+
+
+@pytest.fixture
+def v2(settings: Any) -> None:
+    settings.PORTONE_CERT = {**settings.PORTONE_CERT, **V2_SETTINGS}
+
+
+@pytest.mark.parametrize("junk", V2_JUNK_IDS)
+def test_v2_ids_not_minted_here_cost_no_lookup(
+    v2: None, user: Any, portone: FakePortOne, junk: str
+) -> None:
+    api = APIClient()
+    api.force_authenticate(user)
+    assert api.post("/portone-cert/prepare/").status_code == 201
+    response = api.post(CERTIFY, {"identity_verification_id": junk}, format="json")
+    assert response.status_code == 400, response.content
+    assert response.json()["code"] == "invalid"
+    with pytest.raises(PortOneCertError) as info:
+        services.verify_certification(user=user, imp_uid=junk, merchant_uid=junk)
+    assert info.value.code == "invalid"
+    assert portone.count() == 0
+    assert not VerifiedIdentity.objects.exists()
+
+
+def test_the_ids_this_app_mints_have_the_accepted_shape() -> None:
+    from django_portone_cert.models import new_merchant_uid
+    from django_portone_cert.portone.v2 import MINTED_ID_RE
+
+    assert all(MINTED_ID_RE.fullmatch(new_merchant_uid()) for _ in range(100))

@@ -14,13 +14,14 @@ from ..conf import app_settings
 from ..exceptions import ConfigurationError
 from .base import Certification, HTTPClient
 from .v1 import IMP_UID_PATTERN, IMP_UID_RE, PortOneClient, validate_imp_uid
-from .v2 import PortOneV2Client, validate_verification_id
+from .v2 import MINTED_ID_PATTERN, PortOneV2Client, validate_minted_id, validate_verification_id
 
 Client = PortOneClient | PortOneV2Client
 
 __all__ = [
     "IMP_UID_PATTERN",
     "IMP_UID_RE",
+    "MINTED_ID_PATTERN",
     "Certification",
     "Client",
     "HTTPClient",
@@ -28,6 +29,7 @@ __all__ = [
     "PortOneV2Client",
     "get_client",
     "validate_imp_uid",
+    "validate_minted_id",
     "validate_result_id",
     "validate_verification_id",
 ]
@@ -37,9 +39,10 @@ _clients_lock = threading.Lock()
 
 
 def validate_result_id(value: object) -> str:
-    """An ``imp_uid`` (V1) or an ``identityVerificationId`` (V2), checked before any request."""
+    """A result id from a browser, refused unless it has PortOne's V1 shape (``imp_`` and
+    digits) or, on V2, the form this app mints: checked before any request."""
     if api_version() == "v2":
-        return validate_verification_id(value)
+        return validate_minted_id(value)
     return validate_imp_uid(value)
 
 

@@ -22,11 +22,22 @@ from .base import (
 
 #: Our identityVerificationIds: letters and digits (KCP's rule), at most 40; a little slack.
 ID_RE = re.compile(r"\A[0-9A-Za-z]{1,64}\Z")
+#: The ids this app mints for its attempts (``models.new_merchant_uid``): what a browser may
+#: hand back on V2. Anything else is refused before it costs a lookup.
+MINTED_ID_PATTERN = r"cert[0-9a-f]{32}"
+MINTED_ID_RE = re.compile(rf"\A{MINTED_ID_PATTERN}\Z")
 GENDERS = {"MALE": "male", "FEMALE": "female"}
 
 
 def validate_verification_id(value: object) -> str:
     if not isinstance(value, str) or not ID_RE.fullmatch(value):
+        raise InvalidRequest()
+    return value
+
+
+def validate_minted_id(value: object) -> str:
+    """An ``identityVerificationId`` from a browser: only the form this app mints."""
+    if not isinstance(value, str) or not MINTED_ID_RE.fullmatch(value):
         raise InvalidRequest()
     return value
 
