@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from . import views
+from .headers import guard_all
 
 app_name = "portone_cert"
 
@@ -33,3 +34,6 @@ urlpatterns = [
         name="guardian_certify",
     ),
 ]
+
+# Every answer of the app: Cache-Control no-store, X-Frame-Options DENY (headers.py).
+guard_all(urlpatterns)
