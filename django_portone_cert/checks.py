@@ -150,6 +150,19 @@ def check_settings(
             )
         )
 
+    visitors = value("VISITOR_ATTEMPTS_PER_HOUR")
+    if visitors is not None and (
+        not isinstance(visitors, int) or isinstance(visitors, bool) or visitors < 1
+    ):
+        errors.append(
+            Error(
+                f"{_name('VISITOR_ATTEMPTS_PER_HOUR')} must be a whole number above 0, or None.",
+                hint="The most attempts all visitors together may start in an hour "
+                "(sign-up, recovery, guardian). None removes the cap.",
+                id="portone_cert.E032",
+            )
+        )
+
     min_age = value("MIN_AGE")
     if not isinstance(min_age, int) or isinstance(min_age, bool) or not 0 <= min_age <= 150:
         errors.append(

@@ -73,6 +73,9 @@ DEFAULTS: dict[str, Any] = {
     "SANDBOX": False,
     # Used when REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] has no "portone_cert" entry.
     "THROTTLE_RATE": "10/minute",
+    # Attempts all visitors together may start in an hour (sign-up, recovery,
+    # guardian); None: no cap.
+    "VISITOR_ATTEMPTS_PER_HOUR": 1000,
     # Children under CHILD_AGE (만 나이): "refuse" (nothing stored), "guardian", "allow".
     "CHILD_POLICY": "refuse",
     "CHILD_AGE": 14,
@@ -327,6 +330,11 @@ class AppSettings:
     @property
     def THROTTLE_RATE(self) -> str | None:
         return self._optional("THROTTLE_RATE")
+
+    @property
+    def VISITOR_ATTEMPTS_PER_HOUR(self) -> int | None:
+        value = get("VISITOR_ATTEMPTS_PER_HOUR")
+        return None if value is None else int(value)
 
 
 app_settings = AppSettings()

@@ -196,6 +196,15 @@ class PortOneTimeout(PortOneCertError, TimeoutError):
     default_message = _("PortOne did not answer in time. Please try again later.")
 
 
+class VisitorAttemptsLimited(PortOneCertError):
+    """``VISITOR_ATTEMPTS_PER_HOUR``: visitors together started as many attempts as the
+    site allows in an hour; answered like a throttle."""
+
+    code = "throttled"
+    http_status = 429
+    default_message = _("Too many verifications are being started. Please try again later.")
+
+
 # --- this site's own cache or database failed ---
 
 
@@ -273,5 +282,6 @@ ERROR_CLASSES: dict[str, type[PortOneCertError]] = {
         PortOneUnavailable,
         PortOneTimeout,
         ServiceUnavailable,
+        VisitorAttemptsLimited,
     )
 }

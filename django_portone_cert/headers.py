@@ -31,11 +31,12 @@ def guarded(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponse
     return wrapper
 
 
-def guard_all(patterns: Iterable[URLPattern | URLResolver]) -> None:
+def guard_all(patterns: Iterable[object]) -> None:
     """Wrap every view of ``patterns`` (includes too) with :func:`guarded`, in place."""
     for pattern in patterns:
         if isinstance(pattern, URLResolver):
             guard_all(pattern.url_patterns)
-        elif not getattr(pattern.callback, "_portone_cert_guarded", False):
-            pattern.callback = guarded(pattern.callback)
-            pattern.callback._portone_cert_guarded = True  # type: ignore[attr-defined]
+        elif isinstance(pattern, URLPattern) and not hasattr(pattern.callback, "guarded_view"):
+            wrapper = guarded(pattern.callback)
+            wrapper.guarded_view = pattern.callback  # type: ignore[attr-defined]
+            pattern.callback = wrapper

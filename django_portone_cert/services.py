@@ -46,6 +46,7 @@ from .exceptions import (
     is_service_outage,
 )
 from .fields import seal
+from .limits import charge_visitor_attempt
 from .models import SANDBOX_PROVIDER, CertificationAttempt, IdentityTombstone, VerifiedIdentity
 from .portone import Certification, get_client, validate_result_id
 from .signals import identity_reverified, identity_verified, verification_failed
@@ -138,6 +139,8 @@ def start_attempt(
         visitor_allowed = purpose != Purpose.VERIFICATION or app_settings.ANONYMOUS_VERIFICATION
         if not session_key or not visitor_allowed:
             raise InvalidRequest()
+        if not getattr(user, "is_authenticated", False):
+            charge_visitor_attempt()
         fields["session_key"] = session_key
     return CertificationAttempt.objects.create(**fields)
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import ipaddress
 import logging
 from typing import Any
 
@@ -11,6 +12,24 @@ from .conf import app_settings
 from .exceptions import ServiceUnavailable, error_class_name, is_service_outage
 
 logger = logging.getLogger("django_portone_cert")
+
+
+def client_key(address: str) -> str:
+    """One client's key: its IPv4 address, or the /64 network of its IPv6 address.
+
+    One IPv6 subscriber is handed a whole /64 (often more) and picks any address
+    in it, so counting single IPv6 addresses would give one client 2**64 allowances.
+    An IPv4 address mapped into IPv6 counts as that IPv4 address.
+    """
+    try:
+        parsed = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return address
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.IPv6Network((parsed, 64), strict=False))
+    return str(parsed)
 
 
 class PortOneCertThrottle(ScopedRateThrottle):
@@ -39,10 +58,11 @@ class PortOneCertThrottle(ScopedRateThrottle):
         ``REST_FRAMEWORK["NUM_PROXIES"]`` is set; then one header per request
         would be a new visitor. Behind a proxy, set ``NUM_PROXIES`` to the number
         of proxies that append to ``X-Forwarded-For``, and DRF's rule applies.
+        An IPv6 client counts by its /64 (see :func:`client_key`).
         """
         if api_settings.NUM_PROXIES is None:
-            return str(request.META.get("REMOTE_ADDR") or "")
-        return str(super().get_ident(request))
+            return client_key(str(request.META.get("REMOTE_ADDR") or ""))
+        return client_key(str(super().get_ident(request)))
 
     def allow_request(self, request: Any, view: Any) -> bool:
         try:

@@ -83,3 +83,78 @@ def test_one_attempt_drives_at_most_three_lookups(
     assert portone.count("certification") == 3
     attempt = CertificationAttempt.objects.get(merchant_uid=merchant_uid)
     assert attempt.lookups == 3 and attempt.failure_code == "attempt_exhausted"
+
+
+def test_an_ipv6_client_counts_by_its_64(visitor: APIClient, settings: Any) -> None:
+    """After a 429 at one address, the rest of its /64 is refused too; another /64 is not."""
+    configure(settings, THROTTLE_RATE="1/minute")
+    assert visitor.post(PREPARE, REMOTE_ADDR="2001:db8::1").status_code == 201
+    assert visitor.post(PREPARE, REMOTE_ADDR="2001:db8::1").status_code == 429
+    same_64 = [
+        visitor.post(PREPARE, REMOTE_ADDR=f"2001:db8::{n:x}:{n:x}").status_code
+        for n in range(2, 60)
+    ]
+    assert same_64 == [429] * 58
+    assert visitor.post(PREPARE, REMOTE_ADDR="2001:db8:0:1::1").status_code == 201
+
+
+def test_client_keys() -> None:
+    from django_portone_cert.throttling import client_key
+
+    assert client_key("2001:db8::1") == client_key("2001:db8::ffff:1:2") == "2001:db8::/64"
+    assert client_key("2001:0DB8:0000:0000:0000:0000:0000:0001") == "2001:db8::/64"
+    assert client_key("::ffff:203.0.113.9") == "203.0.113.9"
+    assert client_key("203.0.113.9") == "203.0.113.9"
+    assert client_key("") == ""
+
+
+def test_visitors_together_are_capped_per_hour(visitor: APIClient, settings: Any) -> None:
+    """Many addresses (each under its own rate) cannot start more than the site-wide cap."""
+    configure(settings, THROTTLE_RATE="100/minute", VISITOR_ATTEMPTS_PER_HOUR=5)
+    statuses = [
+        APIClient().post(PREPARE, REMOTE_ADDR=f"198.51.100.{n}").status_code for n in range(1, 9)
+    ]
+    assert statuses == [201] * 5 + [429] * 3
+    response = APIClient().post(PREPARE, REMOTE_ADDR="198.51.100.50")
+    assert response.json()["code"] == "throttled"
+    assert CertificationAttempt.objects.count() == 5
+
+
+def test_the_cap_counts_every_visitor_flow_but_not_users(settings: Any, make_user: Any) -> None:
+    settings.ROOT_URLCONF = "tests.recovery_urls"
+    configure(
+        settings, VISITOR_ATTEMPTS_PER_HOUR=2, ACCOUNT_RECOVERY=True, ANONYMOUS_VERIFICATION=True
+    )
+    visitor = APIClient()
+    assert visitor.post(PREPARE).status_code == 201
+    assert visitor.post(reverse("portone_cert:recovery_prepare")).status_code == 201
+    assert visitor.post(reverse("portone_cert:recovery_prepare")).status_code == 429
+    assert visitor.post(PREPARE).status_code == 429
+    # A logged-in user's own verification is counted by the per-user throttle alone.
+    assert client_for(make_user()).post(PREPARE).status_code == 201
+
+
+def test_no_cap_when_none(visitor: APIClient, settings: Any) -> None:
+    configure(settings, THROTTLE_RATE="100/minute", VISITOR_ATTEMPTS_PER_HOUR=None)
+    assert all(
+        APIClient().post(PREPARE, REMOTE_ADDR=f"198.51.100.{n}").status_code == 201
+        for n in range(1, 30)
+    )
+
+
+def test_the_cap_fails_closed_when_its_cache_is_down(
+    visitor: APIClient, settings: Any, monkeypatch: Any
+) -> None:
+    from django.core.cache import caches
+
+    configure(settings, VISITOR_ATTEMPTS_PER_HOUR=5)
+    cache = caches["default"]
+
+    def down(*args: Any, **kwargs: Any) -> Any:
+        raise ConnectionError("cache down")
+
+    monkeypatch.setattr(type(cache), "incr", down)
+    response = visitor.post(PREPARE)
+    assert response.status_code == 503
+    assert response.json()["code"] == "service_unavailable"
+    assert not CertificationAttempt.objects.exists()
