@@ -156,8 +156,13 @@ def test_the_pages_show_no_text_from_the_address(browser: Browser, demo: Site, p
     certify_requests: list[Any] = []
     page.on("request", lambda r: certify_requests.append(r) if "certifications" in r.url else None)
     landings = [
-        {"imp_uid": "imp_123456789012", "merchant_uid": "y", "success": "false",
-         "error_code": "F400", "error_msg": PHISHING},
+        {
+            "imp_uid": "imp_123456789012",
+            "merchant_uid": "y",
+            "success": "false",
+            "error_code": "F400",
+            "error_msg": PHISHING,
+        },
         {"identityVerificationId": "x", "code": "PGProviderError", "message": PHISHING},
         {"imp_uid": "imp_123456789012", "merchant_uid": "y", "success": "true"},
         {"identityVerificationId": "x"},
