@@ -552,18 +552,27 @@ def check_sandbox_identities(
 def check_recovery(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
 ) -> list[CheckMessage]:
-    """Account recovery (``ACCOUNT_RECOVERY``): E040, E041, W040, W041."""
+    """Account recovery (``ACCOUNT_RECOVERY``): E040, E041, E042, W040, W041."""
     config = getattr(settings, SETTING_NAME, None)
     if not isinstance(config, dict):
         return []  # E001 says it
+    errors: list[CheckMessage] = []
+    if not isinstance(config.get("RECOVERY_INCLUDE_STAFF", False), bool):
+        errors.append(
+            Error(
+                f"{_name('RECOVERY_INCLUDE_STAFF')} must be True or False.",
+                hint="False (the default) lists staff and superusers without a reset link.",
+                id="portone_cert.E042",
+            )
+        )
     enabled = config.get("ACCOUNT_RECOVERY", DEFAULTS["ACCOUNT_RECOVERY"])
     if not isinstance(enabled, bool):
         return [
-            Error(f"{_name('ACCOUNT_RECOVERY')} must be True or False.", id="portone_cert.E040")
+            Error(f"{_name('ACCOUNT_RECOVERY')} must be True or False.", id="portone_cert.E040"),
+            *errors,
         ]
     if not enabled:
-        return []
-    errors: list[CheckMessage] = []
+        return errors
     if getattr(settings, "SESSION_ENGINE", "").endswith("signed_cookies"):
         errors.append(
             Error(

@@ -67,6 +67,8 @@ DEFAULTS: dict[str, Any] = {
     "CLAIM_TTL": timedelta(minutes=30),
     # 아이디 찾기 / 비밀번호 재설정 by 본인인증: the recovery/ page and API (404 while off).
     "ACCOUNT_RECOVERY": False,
+    # Recovery's reset links for staff and superusers too (otherwise listed without one).
+    "RECOVERY_INCLUDE_STAFF": False,
     "FAILED_ATTEMPT_RETENTION": timedelta(days=30),
     "TOMBSTONE_RETENTION": None,
     "CACHE": "default",
@@ -265,6 +267,10 @@ class AppSettings:
     @property
     def ACCOUNT_RECOVERY(self) -> bool:
         return self._grants("ACCOUNT_RECOVERY")
+
+    @property
+    def RECOVERY_INCLUDE_STAFF(self) -> bool:
+        return self._grants("RECOVERY_INCLUDE_STAFF")
 
     @property
     def CLAIM_TTL(self) -> timedelta:

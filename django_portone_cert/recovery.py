@@ -3,8 +3,9 @@
 A visitor verifies with an attempt minted for recovery (bound to their session);
 :func:`recover` reads the result through the shared core, consumes it, rotates the
 session key and answers the accounts of the person with that CI, each with a one-time
-link to Django's own ``password_reset_confirm``. Nothing about the person is stored;
-the CI never leaves this module.
+link to Django's own ``password_reset_confirm`` — except staff and superusers (unless
+``RECOVERY_INCLUDE_STAFF``) and accounts without a usable password, which are listed
+without one. Nothing about the person is stored; the CI never leaves this module.
 """
 
 from __future__ import annotations
@@ -23,9 +24,11 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.views.decorators.debug import sensitive_variables
 
-from .exceptions import CiMissing
+from .conf import app_settings
+from .exceptions import CiMissing, TestChannel
 from .masking import mask_username
-from .models import CertificationAttempt, VerifiedIdentity
+from .models import SANDBOX_PROVIDER, CertificationAttempt, VerifiedIdentity
+from .sandbox import sandbox_enabled
 from .services import (
     AttemptRun,
     Purpose,
@@ -47,7 +50,8 @@ class RecoveredAccount:
     username: str
     date_joined: datetime | None
     #: Django's ``password_reset_confirm`` for this account (a path), or None when the
-    #: project does not include ``django.contrib.auth.urls``.
+    #: project does not include ``django.contrib.auth.urls`` or recovery offers this
+    #: account no link (:func:`offers_reset`).
     password_reset_url: str | None
 
 
@@ -65,11 +69,16 @@ def find_accounts(ci: str) -> list[Any]:
 
     By keyed CI hash, under the current and the fallback hash keys, so an identity
     not yet re-keyed is found too; one person may hold several accounts while
-    ``ONE_ACCOUNT_PER_PERSON`` is off. Deactivated accounts are left out.
+    ``ONE_ACCOUNT_PER_PERSON`` is off. Deactivated accounts are left out, and so,
+    outside sandbox mode, are accounts whose identity was typed into the sandbox: it
+    names no one.
     """
     if not ci:
         return []
-    user_ids = list(VerifiedIdentity.objects.for_ci(ci).values_list("user_id", flat=True))
+    identities = VerifiedIdentity.objects.for_ci(ci)
+    if not sandbox_enabled():
+        identities = identities.exclude(provider=SANDBOX_PROVIDER)
+    user_ids = list(identities.values_list("user_id", flat=True))
     users = get_user_model()._default_manager.filter(pk__in=user_ids).order_by("pk")
     # ``is_active`` may be a plain attribute of a custom user model, not a column.
     return [user for user in users if getattr(user, "is_active", True)]
@@ -89,12 +98,27 @@ def password_reset_url(user: Any) -> str | None:
         return None
 
 
+def offers_reset(user: Any) -> bool:
+    """Whether recovery hands this account a reset link.
+
+    Never to an account without a usable password: Django's own reset form skips
+    them (they sign in another way, or were locked on purpose). Not to staff or
+    superusers unless ``RECOVERY_INCLUDE_STAFF``: whoever holds the admin's phone
+    (a SIM swap, a family member) passes 본인인증 as the admin, and an admin's
+    password wants a stronger path than a phone.
+    """
+    if not user.has_usable_password():
+        return False
+    privileged = getattr(user, "is_staff", False) or getattr(user, "is_superuser", False)
+    return app_settings.RECOVERY_INCLUDE_STAFF or not privileged
+
+
 def describe_account(user: Any) -> RecoveredAccount:
     return RecoveredAccount(
         user=user,
         username=mask_username(user.get_username()),
         date_joined=getattr(user, "date_joined", None),
-        password_reset_url=password_reset_url(user),
+        password_reset_url=password_reset_url(user) if offers_reset(user) else None,
     )
 
 
@@ -107,7 +131,8 @@ def recover(
     Every rule of a verification holds (:func:`services.read_result`): the attempt
     is the requester's (their session), minted for recovery, unexpired, the result
     completed, fresh, unused, from the LIVE channel. A result without a CI cannot
-    name anyone: ``ci_missing`` whatever ``REQUIRE_CI`` says. On success the attempt
+    name anyone: ``ci_missing`` whatever ``REQUIRE_CI`` says; nor can one typed into
+    the sandbox outside sandbox mode: ``test_channel``. On success the attempt
     is consumed (one use per result) and the session key rotated, so whoever held
     the session's previous key cannot replay or read anything.
     """
@@ -115,6 +140,8 @@ def recover(
         attempt, certification = read_result(
             run, imp_uid=imp_uid, merchant_uid=merchant_uid, purpose=Purpose.RECOVERY
         )
+        if certification.provider == SANDBOX_PROVIDER and not sandbox_enabled():
+            raise TestChannel()
         if not certification.ci:
             raise CiMissing()
         # All that can fail before the attempt is spent: an outage here is recorded on it.

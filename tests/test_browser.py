@@ -295,7 +295,9 @@ def test_adult_reaches_the_19_page_and_a_replay_is_refused(browser: Browser, dem
     assert "19세 이상" in page.locator("h1").inner_text()
     shot(page, f"03-adult-page-{demo.version}")
 
-    # Replaying the consumed result (as a redirect landing would carry it) is refused.
+    # Replaying the consumed result (as a redirect landing would carry it): the page resumes
+    # only an attempt it sent to PortOne itself, so nothing is sent (the server would refuse
+    # it too: certification_used).
     sent = certify_requests[0].post_data_json
     if demo.version == "v2":
         landing = f"identityVerificationId={sent['identity_verification_id']}"
@@ -304,10 +306,8 @@ def test_adult_reaches_the_19_page_and_a_replay_is_refused(browser: Browser, dem
     page.goto(f"{demo}/portone-cert/verify/?next=%2Fadult%2F&{landing}")
     status = page.locator("[data-portone-cert-status]")
     status.wait_for(state="visible")
-    page.wait_for_function(
-        "document.querySelector('[data-portone-cert-status]').textContent.includes('이미 사용된')"
-    )
-    assert "이미 사용된 본인인증 결과입니다." in status.inner_text()
+    assert "이 화면에서 시작한 본인인증이 아닙니다." in status.inner_text()
+    assert len(certify_requests) == 1
     assert page.url == f"{demo}/portone-cert/verify/?next=%2Fadult%2F"
     shot(page, f"04-replay-refused-{demo.version}")
 
@@ -337,7 +337,13 @@ def test_cancelled_popup_shows_its_message(browser: Browser, demo: Site) -> None
     page.wait_for_function(
         "document.querySelector('[data-portone-cert-status]').textContent.includes('취소')"
     )
-    assert "본인인증이 취소되었거나 실패했습니다." in status.inner_text()
+    # The page's own words: V2's code Cancelled has its message, V1 the generic one; never
+    # the text the SDK carried.
+    assert status.inner_text() == (
+        "본인인증이 취소되었습니다."
+        if demo.version == "v2"
+        else "본인인증이 취소되었거나 실패했습니다."
+    )
     assert page.locator("[data-portone-cert-start]").is_enabled()
     shot(page, f"06-cancelled-{demo.version}")
     assert "/portone-cert/verify/" in page.url
@@ -456,11 +462,11 @@ def test_what_the_sdk_is_given_and_a_bridge_false(browser: Browser, demo: Site) 
     open_verify_page(page, f"{demo}/adult/")
     page.click("[data-portone-cert-start]")
     page.wait_for_function(
-        "document.querySelector('[data-portone-cert-status]').textContent.includes('bridge')"
+        "document.querySelector('[data-portone-cert-status]').textContent.includes('실패')"
     )
-    assert (
+    # An unknown code: the generic message, never the SDK's text ("bridge").
+    assert page.locator("[data-portone-cert-status]").inner_text() == (
         "본인인증이 취소되었거나 실패했습니다."
-        in page.locator("[data-portone-cert-status]").inner_text()
     )
     calls = page.evaluate("window.__calls")
     assert len(calls) == 1 and calls[0]["event"] == "click"

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from datetime import date
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
+
+import pytest
 
 from tests.test_browser import (  # noqa: F401  (fixtures)
     PASSWORD,
@@ -24,6 +27,12 @@ if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
 NEW_PASSWORD = "a-brand-new-pass-5678"
+NOT_SENT_HERE = "이 화면에서 시작한 본인인증이 아닙니다. 버튼을 눌러 본인인증을 해 주세요."
+PHISHING = "보안 점검: https://evil.example 에서 다시 인증하세요"
+IPHONE = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1"
+)
 RECOVERY = "/portone-cert/recovery/"
 STATUS = "[data-portone-cert-status]"
 
@@ -90,19 +99,19 @@ def test_find_my_account_and_set_a_new_password(browser: Browser, demo: Site) ->
     page.wait_for_url(f"{demo}/")
     assert "adult" in page.locator("nav").inner_text()
 
-    # Replaying the consumed result (as a redirect landing would carry it) is refused.
+    # Replaying the consumed result (as a redirect landing would carry it) in another browser:
+    # the page resumes only what it sent to PortOne itself, so nothing reaches the server.
     sent = certify_requests[0].post_data_json
     if demo.version == "v2":
         landing = f"identityVerificationId={sent['identity_verification_id']}"
     else:
         landing = f"imp_uid={sent['imp_uid']}&merchant_uid={sent['merchant_uid']}&success=true"
     replay = visitor_page(browser)
+    replayed: list[Any] = []
+    replay.on("request", lambda r: replayed.append(r) if "certifications" in r.url else None)
     replay.goto(f"{demo}{RECOVERY}?{landing}")
-    replay.wait_for_function(
-        f"document.querySelector('{STATUS}').textContent.includes('이미 사용된')"
-    )
-    assert "이미 사용된 본인인증 결과입니다." in replay.locator(STATUS).inner_text()
-    assert replay.locator("[data-portone-cert-account]").count() == 0
+    assert replay.locator(STATUS).inner_text() == NOT_SENT_HERE
+    assert replay.locator("[data-portone-cert-account]").count() == 0 and replayed == []
     shot(replay, f"13-recovery-replay-refused-{demo.version}")
 
 
@@ -122,11 +131,7 @@ def test_a_person_without_an_account_is_told_so(browser: Browser, demo: Site) ->
 
 
 def test_recovery_in_redirect_mode_on_a_phone(browser: Browser, demo: Site) -> None:
-    iphone = (
-        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
-        "(KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1"
-    )
-    page = visitor_page(browser, user_agent=iphone, viewport={"width": 390, "height": 844})
+    page = visitor_page(browser, user_agent=IPHONE, viewport={"width": 390, "height": 844})
     page.goto(f"{demo}{RECOVERY}")
     page.click("[data-portone-cert-start]")
     page.wait_for_url("**/portone-cert/sandbox/certify/**")  # the same tab, no popup
@@ -139,3 +144,60 @@ def test_recovery_in_redirect_mode_on_a_phone(browser: Browser, demo: Site) -> N
     )
     assert "없습니다" in page.locator("[data-portone-cert-accounts-title]").inner_text()
     assert page.url == f"{demo}{RECOVERY}"  # the result ids removed from the address
+
+
+@pytest.mark.parametrize("path", [RECOVERY, "/portone-cert/verify/"])
+def test_the_pages_show_no_text_from_the_address(browser: Browser, demo: Site, path: str) -> None:
+    """A link that lands on the real page with ids and a message of someone else's making: the
+    page says its own words, and sends nothing (V1's and V2's landing shapes alike)."""
+    page = visitor_page(browser)
+    # Each load prepares an attempt ahead: kept from the server, whose throttle counts them.
+    page.route("**/prepare/", lambda route: route.abort())
+    certify_requests: list[Any] = []
+    page.on("request", lambda r: certify_requests.append(r) if "certifications" in r.url else None)
+    landings = [
+        {
+            "imp_uid": "imp_123456789012",
+            "merchant_uid": "y",
+            "success": "false",
+            "error_code": "F400",
+            "error_msg": PHISHING,
+        },
+        {"identityVerificationId": "x", "code": "PGProviderError", "message": PHISHING},
+        {"imp_uid": "imp_123456789012", "merchant_uid": "y", "success": "true"},
+        {"identityVerificationId": "x"},
+    ]
+    for landing in landings:
+        page.goto(f"{demo}{path}?{urlencode(landing)}")
+        status = page.locator(STATUS)
+        assert status.inner_text() == NOT_SENT_HERE
+        assert "evil.example" not in page.content()
+        assert page.url == f"{demo}{path}"  # the landing's parameters removed
+    shot(page, f"15-address-text-not-shown-{demo.version}")
+    page.wait_for_timeout(300)
+    assert certify_requests == []
+
+
+def test_a_failed_redirect_shows_the_pages_own_words(browser: Browser, demo: Site) -> None:
+    """Redirect mode: the landing of this tab's own attempt is read, but only its code."""
+    page = visitor_page(browser, user_agent=IPHONE, viewport={"width": 390, "height": 844})
+    landings: list[str] = []
+    page.on("request", lambda r: landings.append(r.url) if RECOVERY + "?" in r.url else None)
+    page.goto(f"{demo}{RECOVERY}")
+    page.click("[data-portone-cert-start]")
+    page.wait_for_url("**/portone-cert/sandbox/certify/**")
+    page.fill("#birth_date", "1995-05-05")
+    page.click("button[value=fail]")
+    page.wait_for_url(f"{demo}{RECOVERY}")
+    assert len(landings) == 1 and "%EC%8B%A4%ED%8C%A8" in landings[0]  # the provider's text
+    # V2's PGProviderError has its own message; V1 documents no codes: the generic one.
+    assert page.locator(STATUS).inner_text() == (
+        "본인인증 기관에서 인증하지 못했습니다. 입력한 정보를 확인한 뒤 다시 시도해 주세요."
+        if demo.version == "v2"
+        else "본인인증이 취소되었거나 실패했습니다."
+    )
+    assert "실패하였습니다" not in page.content()  # ... is not on the page
+    shot(page, f"16-recovery-redirect-failed-{demo.version}")
+    # What the tab remembered is used once: the same landing again is not its own any more.
+    page.goto(landings[0])
+    assert page.locator(STATUS).inner_text() == NOT_SENT_HERE

@@ -290,6 +290,20 @@ def test_v2_redirect_mode(db: None, sandbox_v2: None) -> None:
     assert "success" not in query and "code" not in query
 
 
+@pytest.mark.parametrize(("action", "code"), [("fail", "PGProviderError"), ("", "Cancelled")])
+def test_v2_redirect_mode_failures_carry_the_sdks_codes(
+    db: None, sandbox_v2: None, action: str, code: str
+) -> None:
+    """As the V2 SDK's redirect: a code of browser-sdk.yml, which the page maps to its words."""
+    back = "http://testserver/portone-cert/recovery/"
+    fields = {"api": "v2", "merchant_uid": "certV2f", "birth_date": "1999-01-01"}
+    response = Client().post(
+        "/portone-cert/sandbox/certify/", {**fields, "action": action, "m_redirect_url": back}
+    )
+    query = parse_qs(urlsplit(response["Location"]).query)
+    assert query["code"] == [code] and query["identityVerificationId"] == ["certV2f"]
+
+
 # --- what the sandbox stores is marked, and counts only in sandbox mode ---
 
 

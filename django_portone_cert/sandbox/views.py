@@ -27,6 +27,12 @@ from .fake import CARRIERS, PROVIDERS, CacheStore, FakePortOne
 
 CANCEL_MESSAGE = "사용자가 본인인증을 취소하였습니다."
 FAIL_MESSAGE = "본인인증에 실패하였습니다."
+#: V2: what the browser SDK appends to the redirect URL for the popup's outcomes (the popup
+#: hands the SDK stand-in its own codes; sdk.js maps them alike).
+V2_SDK_CODES = {
+    "IDENTITY_VERIFICATION_FAILED": "PGProviderError",
+    "IDENTITY_VERIFICATION_CANCELLED": "Cancelled",
+}
 
 
 def sandbox_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -128,6 +134,8 @@ def certify(request: HttpRequest) -> HttpResponse:
         query = {k: v for k, v in result.items() if v is not None and k != "success"}
         if params["api"] == "v1":
             query["success"] = "true" if result["success"] else "false"
+        elif "code" in query:
+            query["code"] = V2_SDK_CODES[query["code"]]
         separator = "&" if "?" in redirect_to else "?"
         return HttpResponseRedirect(redirect_to + separator + urlencode(query))
     return render(request, "portone_cert/sandbox/done.html", {"result": result})

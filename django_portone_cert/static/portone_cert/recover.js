@@ -2,7 +2,8 @@
  *
  * verify.js runs the verification against recovery/prepare/ and recovery/certifications/ and,
  * with no `next`, stays on the page and dispatches `portone-cert:done` with the answer:
- * {"accounts": [{"username", "date_joined", "password_reset_url"}]}. This script lists them.
+ * {"accounts": [{"username", "date_joined", "password_reset_url"}]}. This script lists them;
+ * an account without a link (staff, no usable password) gets a line saying to contact the site.
  * Text only (textContent), never HTML from the answer.
  */
 (function () {
@@ -45,6 +46,13 @@
         link.textContent = messages.reset_password;
         link.setAttribute("data-portone-cert-reset", "");
         item.appendChild(link);
+      } else {
+        // Staff, an account without a usable password, or no reset view: never said which.
+        var note = document.createElement("span");
+        note.className = "portone-cert__small";
+        note.textContent = " " + messages.no_reset_link;
+        note.setAttribute("data-portone-cert-no-reset", "");
+        item.appendChild(note);
       }
       list.appendChild(item);
     });

@@ -8,6 +8,11 @@
  * the SDK at once; the SDK opens PortOne's popup inside the click. Without a ready attempt, or
  * when the popup is blocked anyway, it runs in redirect mode, which needs no popup. Phones,
  * iPads (also in desktop mode) and in-app browsers always use redirect mode.
+ *
+ * The page shows only its own messages: a failure's code picks one of them, and no text that
+ * PortOne's SDK or the address bar carries is ever put on the page. A redirect landing resumes
+ * only the attempt this tab sent to PortOne (remembered before it left), never ids someone else
+ * put in a link.
  */
 (function () {
   "use strict";
@@ -32,6 +37,8 @@
   var EXPIRY_MARGIN_MS = 60 * 1000;
   // After a failed prepare/, wait this long before preparing ahead again.
   var RETRY_AFTER_MS = 15 * 1000;
+  // sessionStorage key of the attempt this tab handed to PortOne (it survives the redirect).
+  var SENT_KEY = "portone-cert:sent";
 
   function show(text, kind) {
     statusNode.textContent = text || "";
@@ -41,6 +48,14 @@
 
   function messageFor(code, detail) {
     return messages[code] || detail || messages.error;
+  }
+
+  // A failure PortOne's SDK reported, in the page's own words: the messages the server sent
+  // for PortOne's documented codes ("portone:<code>"), else the generic one.
+  function failureMessage(code) {
+    var key = "portone:" + code;
+    var known = code && Object.prototype.hasOwnProperty.call(messages, key);
+    return known ? messages[key] : messages.cancelled;
   }
 
   function busy(isBusy) {
@@ -103,6 +118,32 @@
   function redirectUrl() {
     var back = window.location.origin + window.location.pathname;
     return config.next ? back + "?next=" + encodeURIComponent(config.next) : back;
+  }
+
+  // --- the attempt this tab sent to PortOne, for the redirect landing ---
+
+  function attemptId(attempt) {
+    return attempt.api_version === "v2" ? attempt.identity_verification_id : attempt.merchant_uid;
+  }
+
+  function rememberSent(attempt) {
+    try {
+      window.sessionStorage.setItem(SENT_KEY, JSON.stringify({
+        id: attemptId(attempt), path: window.location.pathname
+      }));
+    } catch (err) { /* no storage: a redirect landing cannot resume, the person verifies again */ }
+  }
+
+  // Whether `id` is the attempt this tab sent from this page; the memory is used once.
+  function takeSent(id) {
+    var sent = null;
+    try {
+      sent = JSON.parse(window.sessionStorage.getItem(SENT_KEY) || "null");
+      window.sessionStorage.removeItem(SENT_KEY);
+    } catch (err) {
+      sent = null;
+    }
+    return !!(sent && id && sent.id === id && sent.path === window.location.pathname);
   }
 
   // --- attempts prepared ahead ---
@@ -218,19 +259,22 @@
         busy(false);
       }, 0);
     });
-    function end(failure, body) {
+    function end(failureCode, body) {
       stopWatching();
       if (over) return;
       over = true;
       running = false;
+      takeSent(null);  // answered here: no redirect will land
       if (body) {
         certify(body);
         return;
       }
-      show(messages.cancelled + (failure ? " (" + failure + ")" : ""));
+      show(failureMessage(failureCode));
       busy(false);
       prepareAhead();
     }
+    // Before the SDK may leave the page (redirect mode; some V2 providers even from a popup).
+    rememberSent(attempt);
     try {
       if (v2) runV2(attempt, mode, end);
       else runV1(attempt, mode, end);
@@ -254,7 +298,7 @@
     window.IMP.certification(params, function (rsp) {
       // A WebView bridge may answer success as the string "false": only true succeeds.
       if (!rsp || (rsp.success !== true && rsp.success !== "true")) {
-        end(rsp && rsp.error_msg, null);
+        end(rsp && rsp.error_code, null);
         return;
       }
       end(null, { imp_uid: rsp.imp_uid, merchant_uid: rsp.merchant_uid || attempt.merchant_uid });
@@ -275,7 +319,7 @@
     if (mode === "redirect") request.windowType = { pc: "REDIRECTION", mobile: "REDIRECTION" };
     window.PortOne.requestIdentityVerification(request).then(function (result) {
       if (!result || result.code) {
-        end(result && result.message, null);
+        end(result && result.code, null);
         return;
       }
       end(null, { identity_verification_id: result.identityVerificationId || attempt.identity_verification_id });
@@ -285,23 +329,30 @@
   }
 
   // Redirect mode lands here: V1 with ?imp_uid=…&merchant_uid=…&success=true|false,
-  // V2 with ?identityVerificationId=…(&code=…&message=… on failure).
+  // V2 with ?identityVerificationId=…(&code=…&message=… on failure). Anyone can write such an
+  // address: only the attempt this tab sent goes on, and only a code is read of a failure.
   function resumeFromRedirect() {
     var query = new URLSearchParams(window.location.search);
     var v1 = query.has("imp_uid") && query.has("merchant_uid");
     var v2 = query.has("identityVerificationId");
     if (!v1 && !v2) return false;
+    var id = v2 ? query.get("identityVerificationId") : query.get("merchant_uid");
     var body = v2
-      ? { identity_verification_id: query.get("identityVerificationId") }
-      : { imp_uid: query.get("imp_uid"), merchant_uid: query.get("merchant_uid") };
+      ? { identity_verification_id: id }
+      : { imp_uid: query.get("imp_uid"), merchant_uid: id };
     var success = query.get("success") || query.get("imp_success");
     var failed = v2 ? query.has("code") : success !== null && success !== "true";
-    var reason = query.get("message") || query.get("error_msg");
+    var code = v2 ? query.get("code") : query.get("error_code");
     REDIRECT_PARAMS.forEach(function (name) { query.delete(name); });
     var rest = query.toString();
     window.history.replaceState(null, "", window.location.pathname + (rest ? "?" + rest : ""));
+    if (!takeSent(id)) {
+      show(messages.not_sent_here);
+      prepareAhead();
+      return true;
+    }
     if (failed) {
-      show(messages.cancelled + (reason ? " (" + reason + ")" : ""));
+      show(failureMessage(code));
       prepareAhead();
       return true;
     }
