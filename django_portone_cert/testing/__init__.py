@@ -1,26 +1,32 @@
-"""A fake PortOne for tests and for the sandbox demo.
+"""What users' tests import: the fake PortOne, its loopback server, the pytest plugin.
 
 - :class:`FakePortOne`: PortOne's 본인인증 APIs, V1 and V2, in memory (tokens with their
   real life rules, results in the real formats, injectable faults, request counters),
   checked against PortOne's published schemas and official clients (``make contract``).
+  The one fake of :mod:`django_portone_cert.portone.fake`, which the sandbox serves too.
 - ``with FakePortOne().activate():`` answers ``requests`` through ``responses``.
 - :class:`FakePortOneServer`: the same over HTTP on loopback.
 - ``pytest_plugins = ["django_portone_cert.testing.pytest_plugin"]``: the ``portone`` fixture.
 """
 
-from .fake import (
+from ..portone.fake import (
+    CARRIERS,
     FAULTS,
     ISSUED_PERSONAL_DATA,
+    PROVIDERS,
     CacheStore,
     FakePerson,
     FakePortOne,
     FakeResponse,
     MemoryStore,
 )
+from .server import FakePortOneServer
 
 __all__ = [
+    "CARRIERS",
     "FAULTS",
     "ISSUED_PERSONAL_DATA",
+    "PROVIDERS",
     "CacheStore",
     "FakePerson",
     "FakePortOne",
@@ -28,11 +34,3 @@ __all__ = [
     "FakeResponse",
     "MemoryStore",
 ]
-
-
-def __getattr__(name: str) -> object:
-    if name == "FakePortOneServer":
-        from .server import FakePortOneServer
-
-        return FakePortOneServer
-    raise AttributeError(name)
