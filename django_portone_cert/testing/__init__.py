@@ -9,17 +9,11 @@
 - ``pytest_plugins = ["django_portone_cert.testing.pytest_plugin"]``: the ``portone`` fixture.
 """
 
-from ..portone.fake import (
-    CARRIERS,
-    FAULTS,
-    ISSUED_PERSONAL_DATA,
-    PROVIDERS,
-    CacheStore,
-    FakePerson,
-    FakePortOne,
-    FakeResponse,
-    MemoryStore,
-)
+from ..portone.fake.api import FakePortOne
+from ..portone.fake.faults import FAULTS
+from ..portone.fake.people import CARRIERS, ISSUED_PERSONAL_DATA, PROVIDERS, FakePerson
+from ..portone.fake.store import CacheStore, MemoryStore
+from ..portone.fake.wire import FakeResponse
 from .server import FakePortOneServer
 
 __all__ = [

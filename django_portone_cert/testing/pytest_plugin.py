@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from ..portone.fake import FakePortOne
+from ..portone.fake.api import FakePortOne
 
 
 @pytest.fixture

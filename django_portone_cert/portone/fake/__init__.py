@@ -3,7 +3,8 @@
 Faithful to their published behaviour, checked against PortOne's own schemas and its
 official clients (``tests/test_contract.py``, ``make contract``). For development and
 tests only: the sandbox serves it from the site (:mod:`django_portone_cert.sandbox`),
-users' tests take it from :mod:`django_portone_cert.testing`; the client never imports it.
+users' tests take it from :mod:`django_portone_cert.testing` (its public names, re-exported);
+the client never imports it.
 
 - :mod:`.api`: :class:`FakePortOne`, its halves behind one ``handle()``;
 - :mod:`.v1`, :mod:`.v2`: each version's endpoints and the shapes of its results;
@@ -12,21 +13,3 @@ users' tests take it from :mod:`django_portone_cert.testing`; the client never i
   lives, what can go wrong, what a request and an answer are;
 - :mod:`.responses_adapter`: ``activate()``'s transport.
 """
-
-from .api import FakePortOne
-from .faults import FAULTS
-from .people import CARRIERS, ISSUED_PERSONAL_DATA, PROVIDERS, FakePerson
-from .store import CacheStore, MemoryStore
-from .wire import FakeResponse
-
-__all__ = [
-    "CARRIERS",
-    "FAULTS",
-    "ISSUED_PERSONAL_DATA",
-    "PROVIDERS",
-    "CacheStore",
-    "FakePerson",
-    "FakePortOne",
-    "FakeResponse",
-    "MemoryStore",
-]
