@@ -19,8 +19,8 @@ from django_portone_cert.exceptions import (
     PortOneUnavailable,
 )
 from django_portone_cert.portone import Certification, PortOneClient, get_client
+from django_portone_cert.portone.fake.responses_adapter import activate
 from django_portone_cert.testing import FakePerson, FakePortOne
-from django_portone_cert.testing.responses_adapter import activate
 
 IMP_UID = "imp_123456789012"
 

@@ -388,6 +388,17 @@ def test_v2_not_completed_is_ready_unless_it_failed() -> None:
     assert forced.json()["failure"]["reason"]
 
 
+def test_v2_times_follow_the_fakes_clock(clock: Clock) -> None:
+    """A result never completed is stamped by the fake's clock, not the machine's."""
+    fake = FakePortOne(api_version="v2", api_secret="s", clock=clock)
+    vid = fake.add_certification(merchant_uid="t1", certified=False)
+    fake.advance(600)
+    ready = v2_lookup(fake, vid).json()
+    assert ready["status"] == "READY"
+    assert ready["updatedAt"] == "2027-01-15T08:10:00Z"  # 1_800_000_000 + 600
+    assert ready["requestedAt"] == "2027-01-15T08:09:30Z"
+
+
 def test_v2_verified_carries_what_portone_requires() -> None:
     fake = FakePortOne(api_version="v2", api_secret="s")
     body = v2_lookup(fake, fake.add_certification(merchant_uid="b1", carrier="LGT_MVNO")).json()

@@ -37,3 +37,32 @@ def test_production_modules_never_import_testing() -> None:
         if "testing" not in path.relative_to(PACKAGE).parts
     }
     assert {path: names for path, names in offenders.items() if names} == {}
+
+
+def _parts(path: Path) -> tuple[str, ...]:
+    return path.relative_to(PACKAGE).with_suffix("").parts
+
+
+def test_one_fake_portone() -> None:
+    """The sandbox and users' tests share one fake; ``testing`` adds no class of its own."""
+    defined = sorted(
+        "/".join(_parts(path))
+        for path in PACKAGE.rglob("*.py")
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.ClassDef) and node.name == "FakePortOne"
+    )
+    assert defined == ["portone/fake/api"]
+
+
+def test_only_the_sandbox_and_testing_import_the_fake() -> None:
+    """The client and the flows never reach the fake, not even inside a function."""
+    fake = "django_portone_cert.portone.fake"
+    allowed = {("sandbox",), ("testing",), ("portone", "fake")}
+    offenders = {
+        "/".join(_parts(path)): sorted(
+            name for name in _imports(path) if name == fake or name.startswith(fake + ".")
+        )
+        for path in PACKAGE.rglob("*.py")
+        if not any(_parts(path)[: len(prefix)] == prefix for prefix in allowed)
+    }
+    assert {path: names for path, names in offenders.items() if names} == {}

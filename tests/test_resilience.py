@@ -165,7 +165,7 @@ CERTIFY = "/portone-cert/certifications/"
 def test_an_out_of_range_instant_from_portone_answers_json(
     api_version: str, portone: FakePortOne, user: Any
 ) -> None:
-    from django_portone_cert.sandbox.fake import _v2_record
+    from django_portone_cert.portone.fake.v2 import v2_record
 
     client = APIClient(raise_request_exception=False)
     client.force_authenticate(user)
@@ -174,7 +174,7 @@ def test_an_out_of_range_instant_from_portone_answers_json(
     if api_version == "v1":
         portone.update_certification(imp_uid, certified_at=10**12 * 400)
     else:
-        record = _v2_record(portone.get_record(imp_uid) or {})
+        record = v2_record(portone.get_record(imp_uid) or {}, portone.now())
         record["verifiedAt"] = "9999-12-31T23:59:59-23:59"  # parses; cannot be stored in UTC
         portone.inject_response(200, json=record)
     response = client.post(CERTIFY, certify_body(imp_uid, merchant_uid), format="json")

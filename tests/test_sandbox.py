@@ -15,8 +15,7 @@ from django_portone_cert import signup
 from django_portone_cert.checks import check_sandbox_identities, check_settings
 from django_portone_cert.conf import app_settings
 from django_portone_cert.models import VerifiedIdentity
-from django_portone_cert.testing.fake import CacheStore, FakePortOne
-from django_portone_cert.testing.server import FakePortOneServer
+from django_portone_cert.testing import CacheStore, FakePortOne, FakePortOneServer
 from tests.versions import certify_body
 
 SANDBOX_URLS = [

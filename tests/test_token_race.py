@@ -17,8 +17,7 @@ from django_portone_cert import services
 from django_portone_cert.conf import app_settings
 from django_portone_cert.exceptions import PortOneCertError, PortOneTimeout
 from django_portone_cert.portone import PortOneClient
-from django_portone_cert.testing import FakePortOne, FakePortOneServer
-from django_portone_cert.testing.fake import FakeResponse
+from django_portone_cert.testing import FakePortOne, FakePortOneServer, FakeResponse
 
 #: How long the slow PortOne takes to answer getToken (longer than the old 3 s follower wait).
 SLOW_TOKEN = 3.5

@@ -1,9 +1,9 @@
 """Sandbox mode: the fake PortOne served by the site itself, for development and demos only.
 
 With ``PORTONE_CERT["SANDBOX"]`` on and ``DEBUG``, ``sandbox/`` serves PortOne's REST API
-(:mod:`.fake`), a stand-in for PortOne's browser SDKs and the popup where a tester types who
-they are (:mod:`.views`). Otherwise every sandbox URL is a 404. Users' tests import the
-same fake from :mod:`django_portone_cert.testing`.
+(the one fake, :mod:`django_portone_cert.portone.fake`), a stand-in for PortOne's browser SDKs
+and the popup where a tester types who they are (:mod:`.views`). Otherwise every sandbox URL
+is a 404. Users' tests take the same fake from :mod:`django_portone_cert.testing`.
 """
 
 from __future__ import annotations

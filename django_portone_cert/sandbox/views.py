@@ -22,8 +22,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 
 from ..conf import app_settings
+from ..portone.fake.api import FakePortOne
+from ..portone.fake.people import CARRIERS, PROVIDERS
+from ..portone.fake.store import CacheStore
 from . import sandbox_enabled
-from .fake import CARRIERS, PROVIDERS, CacheStore, FakePortOne
 
 CANCEL_MESSAGE = "사용자가 본인인증을 취소하였습니다."
 FAIL_MESSAGE = "본인인증에 실패하였습니다."

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from .fake import FakePortOne
+from ..portone.fake.api import FakePortOne
 
 
 @pytest.fixture

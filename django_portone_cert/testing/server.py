@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 
-from .fake import FakePortOne
+from ..portone.fake.api import FakePortOne
 
 
 class _Handler(BaseHTTPRequestHandler):

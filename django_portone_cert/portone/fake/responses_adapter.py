@@ -1,4 +1,4 @@
-"""Serve a :class:`FakePortOne` to ``requests`` through the ``responses`` library."""
+"""Serve a fake PortOne to ``requests`` through the ``responses`` library (``activate()``)."""
 
 from __future__ import annotations
 
@@ -6,16 +6,27 @@ import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol, TypeVar
 
 import requests
 import responses
 
-if TYPE_CHECKING:
-    from .fake import FakePortOne
+from .wire import FakeResponse
 
 
-def _callback(fake: FakePortOne) -> Any:
+class _Served(Protocol):
+    @property
+    def base_url(self) -> str: ...
+
+    def handle(
+        self, method: str, path: str, headers: dict[str, str], body: bytes | str | None
+    ) -> FakeResponse: ...
+
+
+Fake = TypeVar("Fake", bound=_Served)
+
+
+def _callback(fake: _Served) -> Any:
     def answer(request: requests.PreparedRequest) -> tuple[int, dict[str, str], bytes]:
         url = request.url or ""
         path = url[len(fake.base_url) :] if url.startswith(fake.base_url) else url
@@ -39,9 +50,7 @@ def _callback(fake: FakePortOne) -> Any:
 
 
 @contextmanager
-def activate(
-    fake: FakePortOne, *, mock: responses.RequestsMock | None = None
-) -> Iterator[FakePortOne]:
+def activate(fake: Fake, *, mock: responses.RequestsMock | None = None) -> Iterator[Fake]:
     """Within the block, requests to ``fake.base_url`` are answered by ``fake``.
 
     Requests to any other URL fail with ``ConnectionError`` (nothing reaches the network).
