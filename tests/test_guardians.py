@@ -77,7 +77,7 @@ SITE = "https://www.example.kr"
 
 
 def guardian_policy(settings: Any, **extra: Any) -> None:
-    configure(settings, CHILD_POLICY="guardian", SITE_URL=SITE, **extra)
+    configure(settings, **{"CHILD_POLICY": "guardian", "SITE_URL": SITE, **extra})
 
 
 def verified_child(make_user: Any, portone: FakePortOne, **person: Any) -> Any:
