@@ -90,12 +90,14 @@ def request_guardian_consent(
     (e-mail, SMS, 알림톡). The child's earlier unused links stop working: one live link
     per child.
     """
-    if not VerifiedIdentity.objects.filter(user_id=child.pk).exists():
-        raise ValueError("The child has no verified identity: verify first.")
     token = secrets.token_urlsafe(32)
     url = guardian_link(token)  # without SITE_URL nothing is made
     now = timezone.now()
     with transaction.atomic():
+        # Links for one child are made one at a time, on the child's identity row.
+        identities = VerifiedIdentity.objects.select_for_update().filter(user_id=child.pk)
+        if identities.values_list("pk", flat=True).first() is None:
+            raise ValueError("The child has no verified identity: verify first.")
         _retire_links(child.pk, now)
         consent_request = GuardianConsentRequest.objects.create(
             child=child,

@@ -404,3 +404,16 @@ def test_the_guardians_data_stays_minimal(
     consent = GuardianConsent.objects.get()
     assert GUARDIAN["name"] not in consent.attestation
     assert consent.guardian_birth_date == date(1980, 3, 3)
+
+
+def test_the_admin_shows_the_attestation(
+    settings: Any, portone: FakePortOne, make_user: Any
+) -> None:
+    guardian_policy(settings)
+    token = token_of(services.request_guardian_consent(verified_child(make_user, portone)))
+    assert guardian_verify(APIClient(), portone, token, **GUARDIAN).status_code == 201
+    consent = GuardianConsent.objects.get()
+    admin = Client()
+    admin.force_login(make_user(is_staff=True, is_superuser=True))
+    page = admin.get(f"/admin/portone_cert/guardianconsent/{consent.pk}/change/").content.decode()
+    assert escape(consent.attestation) in page and GUARDIAN["name"] not in page
