@@ -272,6 +272,9 @@ class GuardianConsentAdmin(ReadOnlyAdmin):
         "guardian_birth_year",
         "consented_at",
         "revoked_at",
+        "attested",
+        "attestation",
+        "sandbox",
     )
     readonly_fields = fields
 

@@ -11,12 +11,13 @@ class PortOneCertConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth import get_user_model
         from django.contrib.auth.signals import user_logged_in
-        from django.db.models.signals import post_delete, pre_delete
+        from django.db.models.signals import post_delete, post_save, pre_delete
 
         from . import checks  # noqa: F401  (registers the system checks)
         from .masking import install_pii_masking
         from .models import VerifiedIdentity
         from .receivers import (
+            end_consents_when_the_person_changes,
             end_consents_with_the_identity,
             follow_login_session_key,
             remember_deleted_person,
@@ -35,4 +36,9 @@ class PortOneCertConfig(AppConfig):
             end_consents_with_the_identity,
             sender=VerifiedIdentity,
             dispatch_uid="portone_cert_end_consents_with_the_identity",
+        )
+        post_save.connect(
+            end_consents_when_the_person_changes,
+            sender=VerifiedIdentity,
+            dispatch_uid="portone_cert_end_consents_when_the_person_changes",
         )

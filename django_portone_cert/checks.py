@@ -629,7 +629,7 @@ def check_recovery_urls(
 def check_children(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
 ) -> list[CheckMessage]:
-    """``CHILD_POLICY``, ``CHILD_AGE`` and ``GUARDIAN_REQUEST_TTL``."""
+    """``CHILD_POLICY``, ``CHILD_AGE``, ``GUARDIAN_*`` and ``SITE_URL``."""
     config = getattr(settings, SETTING_NAME, None)
     if not isinstance(config, dict):
         return []  # E001 says it
@@ -670,7 +670,60 @@ def check_children(
                 id="portone_cert.E052",
             )
         )
+    for key, error_id in (("GUARDIAN_DAILY_LINKS", "E055"), ("GUARDIAN_MAX_CHILDREN", "E056")):
+        number = value(key)
+        if isinstance(number, bool) or not isinstance(number, int) or not 1 <= number <= 100:
+            errors.append(
+                Error(
+                    f"{_name(key)} must be a whole number from 1 to 100.",
+                    id=f"portone_cert.{error_id}",
+                )
+            )
+    errors.extend(_check_site_url(value("SITE_URL"), value("CHILD_POLICY")))
     return errors
+
+
+def _check_site_url(site_url: Any, policy: Any) -> list[CheckMessage]:
+    """E053, E054, W052: where the links sent to people (the guardian's) point."""
+    if site_url is None:
+        if policy != "guardian":
+            return []
+        return [
+            Error(
+                f'{_name("CHILD_POLICY")} is "guardian" but {_name("SITE_URL")} is not set: '
+                "the guardian's link would have to be built from the request's Host header, "
+                "which a client can choose.",
+                hint='Set SITE_URL to the site\'s own address, e.g. "https://www.example.kr".',
+                id="portone_cert.E053",
+            )
+        ]
+    parts = urlsplit(site_url) if isinstance(site_url, str) else None
+    if (
+        parts is None
+        or parts.scheme not in ("http", "https")
+        or not parts.netloc
+        or parts.query
+        or parts.fragment
+    ):
+        return [
+            Error(
+                f"{_name('SITE_URL')} must be the site's absolute http(s) address, without a "
+                "query or fragment.",
+                hint='For example "https://www.example.kr" (with the path the site is served '
+                'below, if any: "https://www.example.kr/app").',
+                id="portone_cert.E054",
+            )
+        ]
+    if parts.scheme == "http" and not settings.DEBUG:
+        return [
+            Warning(
+                f"{_name('SITE_URL')} uses http:// while DEBUG is off: the links sent to people "
+                "would carry their token unencrypted.",
+                hint="Use the site's https:// address.",
+                id="portone_cert.W052",
+            )
+        ]
+    return []
 
 
 @register(deploy=True)

@@ -83,6 +83,13 @@ DEFAULTS: dict[str, Any] = {
     "CHILD_AGE": 14,
     # How long a guardian's consent link stays usable.
     "GUARDIAN_REQUEST_TTL": timedelta(days=7),
+    # Links a child may have sent to their guardian in 24 hours (each one is a paid message).
+    "GUARDIAN_DAILY_LINKS": 3,
+    # Children one guardian (by keyed CI hash) may consent for at the same time.
+    "GUARDIAN_MAX_CHILDREN": 5,
+    # The site's own address ("https://www.example.kr"): links sent out of band (SMS, 알림톡,
+    # e-mail) are built from it, never from the request's Host header.
+    "SITE_URL": None,
 }
 
 CHILD_POLICIES = ("refuse", "guardian", "allow")
@@ -326,6 +333,25 @@ class AppSettings:
     @property
     def GUARDIAN_REQUEST_TTL(self) -> timedelta:
         return self._duration("GUARDIAN_REQUEST_TTL")
+
+    @property
+    def GUARDIAN_DAILY_LINKS(self) -> int:
+        return int(get("GUARDIAN_DAILY_LINKS"))
+
+    @property
+    def GUARDIAN_MAX_CHILDREN(self) -> int:
+        return int(get("GUARDIAN_MAX_CHILDREN"))
+
+    @property
+    def SITE_URL(self) -> str:
+        """The site's address without a trailing slash; required where a link is sent."""
+        value = get("SITE_URL")
+        if not value or not isinstance(value, str):
+            raise ConfigurationError(
+                f'Set settings.{SETTING_NAME}["SITE_URL"] to the site\'s own address, e.g. '
+                '"https://www.example.kr": links sent to people are built from it.'
+            )
+        return value.rstrip("/")
 
     # --- development and HTTP ---
 

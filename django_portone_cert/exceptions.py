@@ -145,6 +145,33 @@ class ConsentRequestExpired(VerificationError):
     default_message = _("This consent link has expired or was already used. Ask for a new one.")
 
 
+class GuardianLimitReached(VerificationError):
+    """The guardian already consents for ``GUARDIAN_MAX_CHILDREN`` children."""
+
+    code = "guardian_limit_reached"
+    default_message = _(
+        "You already consent for as many children as this site allows. Nothing was recorded."
+    )
+
+
+# --- a child's ask for a guardian's consent (guardian/request/) ---
+
+
+class ConsentNotNeeded(PortOneCertError):
+    code = "consent_not_needed"
+    default_message = _("No guardian's consent is needed for this account.")
+
+
+class ConsentRequestLimited(PortOneCertError):
+    """The child had ``GUARDIAN_DAILY_LINKS`` links sent in the last 24 hours."""
+
+    code = "consent_request_limited"
+    http_status = 429
+    default_message = _(
+        "Your guardian was sent as many links as allowed today. Please try again tomorrow."
+    )
+
+
 class NoPendingVerification(VerificationError):
     code = "verification_required"
     default_message = _("There is no identity verification to use. Please verify first.")
@@ -278,6 +305,9 @@ ERROR_CLASSES: dict[str, type[PortOneCertError]] = {
         GuardianNotAdult,
         GuardianIsChild,
         ConsentRequestExpired,
+        GuardianLimitReached,
+        ConsentNotNeeded,
+        ConsentRequestLimited,
         PortOneAPIError,
         PortOneUnavailable,
         PortOneTimeout,

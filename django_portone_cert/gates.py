@@ -61,9 +61,7 @@ GATE_FIELDS = ("id", "user_id", "birth_date", "verified_at", "provider")
 
 def _gate_query(user: Any) -> QuerySet[VerifiedIdentity]:
     """The identity's gate fields and whether a live guardian consent exists: one query."""
-    live_consent = GuardianConsent.objects.filter(
-        child_id=OuterRef("user_id"), revoked_at__isnull=True
-    )
+    live_consent = GuardianConsent.objects.in_force().filter(child_id=OuterRef("user_id"))
     return (
         VerifiedIdentity.objects.filter(user_id=user.pk)
         .only(*GATE_FIELDS)
@@ -97,9 +95,7 @@ def needs_guardian_consent(identity: VerifiedIdentity, on: date | None = None) -
         return False
     consented = getattr(identity, "has_guardian_consent", None)
     if consented is None:
-        consented = GuardianConsent.objects.filter(
-            child_id=identity.user_id, revoked_at__isnull=True
-        ).exists()
+        consented = GuardianConsent.objects.in_force().filter(child_id=identity.user_id).exists()
     return not consented
 
 

@@ -2,35 +2,48 @@
 
 Under ``CHILD_POLICY = "guardian"`` a child's identity is stored, but the gates treat
 the child as not yet verified until a guardian consents. :func:`request_guardian_consent`
-makes a one-time link (only its hash is kept); the guardian opens it, verifies by
-본인인증 (an adult by 만 나이, not the child) and :func:`certify_guardian` records a
-:class:`~django_portone_cert.models.GuardianConsent`: name, birth date, keyed CI hash,
-time — nothing more of the guardian.
+(:mod:`.guardian_links`) makes a one-time link; the guardian opens it, confirms the
+attestation, verifies by 본인인증 (an adult by 만 나이, not the child) and
+:func:`certify_guardian` records a :class:`~django_portone_cert.models.GuardianConsent`:
+name, birth date, keyed CI hash, time, the sentence they confirmed — nothing more of the
+guardian. 본인인증 proves who the guardian is, not that they are the child's 법정대리인.
 """
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from . import ages, crypto
 from .conf import app_settings
 from .exceptions import (
+    AttemptMismatch,
     CiMissing,
     ConsentRequestExpired,
     GuardianIsChild,
+    GuardianLimitReached,
     GuardianNotAdult,
     IdentityMismatch,
+    InvalidRequest,
 )
+from .guardian_links import (
+    ask_guardian_consent,
+    attestation_sentence,
+    find_request,
+    live_consent_for,
+    live_request,
+    request_guardian_consent,
+    site_name,
+    token_hash,
+)
+from .masking import mask_name
 from .models import (
+    SANDBOX_PROVIDER,
     CertificationAttempt,
     GuardianConsent,
     GuardianConsentRequest,
@@ -47,75 +60,26 @@ from .services import (
     rotate_session,
     start_attempt,
 )
-from .signals import guardian_consent_requested, guardian_consent_revoked, guardian_consented
+from .signals import guardian_consent_revoked, guardian_consented
+
+__all__ = [
+    "ask_guardian_consent",
+    "certify_guardian",
+    "consent_state",
+    "end_consents_of",
+    "find_request",
+    "guardian_consent_state",
+    "request_guardian_consent",
+    "revoke_by_guardian",
+    "revoke_guardian_consent",
+    "start_guardian_attempt",
+    "token_hash",
+]
 
 #: A guardian must be of civil majority (성년, 민법 §4): 19 by 만 나이.
 GUARDIAN_MIN_AGE = 19
 
 ConsentState = Literal["not_needed", "required", "given"]
-
-
-def token_hash(token: str) -> str:
-    """The stored form of a link's token: the link alone carries the secret."""
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def request_guardian_consent(
-    child: Any, *, request: HttpRequest | None = None
-) -> GuardianConsentRequest:
-    """A one-time, expiring link for ``child``'s guardian (``.url``, ``.expires_at``).
-
-    ``.url`` is absolute when ``request`` is given. ``guardian_consent_requested``
-    carries it, for the site to send by its own channel (e-mail, SMS, 알림톡).
-    """
-    if not VerifiedIdentity.objects.filter(user_id=child.pk).exists():
-        raise ValueError("The child has no verified identity: verify first.")
-    token = secrets.token_urlsafe(32)
-    now = timezone.now()
-    consent_request = GuardianConsentRequest.objects.create(
-        child=child,
-        token_hash=token_hash(token),
-        created_at=now,
-        expires_at=now + app_settings.GUARDIAN_REQUEST_TTL,
-    )
-    path = reverse("portone_cert:guardian", kwargs={"token": token})
-    consent_request.url = request.build_absolute_uri(path) if request is not None else path
-    url = consent_request.url
-    transaction.on_commit(
-        lambda: guardian_consent_requested.send(
-            sender=GuardianConsentRequest,
-            child=child,
-            consent_request=consent_request,
-            url=url,
-            request=request,
-        )
-    )
-    return consent_request
-
-
-def find_request(token: str) -> GuardianConsentRequest | None:
-    """The request a link names, used or not, live or not (None if there is none)."""
-    if not isinstance(token, str) or not 20 <= len(token) <= 64:
-        return None
-    return (
-        GuardianConsentRequest.objects.select_related("child")
-        .filter(token_hash=token_hash(token))
-        .first()
-    )
-
-
-def live_request(token: str) -> GuardianConsentRequest:
-    consent_request = find_request(token)
-    if consent_request is None or not consent_request.is_live():
-        raise ConsentRequestExpired()
-    return consent_request
-
-
-def live_consent_for(consent_request: GuardianConsentRequest | None) -> GuardianConsent | None:
-    """The unrevoked consent a used link recorded, if any."""
-    if consent_request is None or consent_request.used_at is None:
-        return None
-    return GuardianConsent.objects.filter(request=consent_request, revoked_at__isnull=True).first()
 
 
 def start_guardian_attempt(token: str, *, user: Any, request: HttpRequest) -> CertificationAttempt:
@@ -127,7 +91,18 @@ def start_guardian_attempt(token: str, *, user: Any, request: HttpRequest) -> Ce
     )
     if not usable:
         raise ConsentRequestExpired()
-    return start_attempt(user=user, request=request, purpose=CertificationAttempt.Purpose.GUARDIAN)
+    attempt = start_attempt(
+        user=user, request=request, purpose=CertificationAttempt.Purpose.GUARDIAN
+    )
+    # Bound to its link: a result on this attempt consents (or withdraws) through it alone.
+    CertificationAttempt.objects.filter(pk=attempt.pk).update(consent_request=consent_request)
+    attempt.consent_request = consent_request
+    return attempt
+
+
+def _check_link(attempt: CertificationAttempt, consent_request: GuardianConsentRequest) -> None:
+    if attempt.consent_request_id != consent_request.pk:
+        raise AttemptMismatch()
 
 
 @dataclass(frozen=True)
@@ -138,14 +113,25 @@ class GuardianResult:
 
 @sensitive_variables()
 def certify_guardian(
-    token: str, *, user: Any, imp_uid: str, merchant_uid: str, request: HttpRequest
+    token: str,
+    *,
+    user: Any,
+    imp_uid: str,
+    merchant_uid: str,
+    request: HttpRequest,
+    attested: bool,
 ) -> GuardianResult:
     """Re-read the guardian's result from PortOne and, if every rule holds, record the consent.
 
-    Refused: ``consent_request_expired`` (unknown, expired or used link),
-    ``guardian_not_adult`` (under 19, 만 나이), ``guardian_is_child`` (the child's own CI,
-    or without CI the child's name and birth date). The session rotates on success.
+    ``attested``: the guardian confirmed the page's sentence (:func:`attestation_sentence`);
+    without it nothing is looked up (``invalid``). Refused: ``consent_request_expired``
+    (unknown, expired or used link), ``attempt_mismatch`` (an attempt prepared on another
+    link), ``guardian_not_adult`` (under 19, 만 나이), ``guardian_is_child`` (the child's own
+    CI, or without CI the child's name and birth date), ``guardian_limit_reached``
+    (``GUARDIAN_MAX_CHILDREN``). The session rotates on success.
     """
+    if attested is not True:
+        raise InvalidRequest()
     with AttemptRun(user, request) as run:
         consent_request = live_request(token)
         attempt, certification = read_result(
@@ -154,46 +140,65 @@ def certify_guardian(
             merchant_uid=merchant_uid,
             purpose=CertificationAttempt.Purpose.GUARDIAN,
         )
+        _check_link(attempt, consent_request)
         if not certification.ci:
             # Only a CI says who consented (and lets that person, alone, withdraw).
             raise CiMissing()
-        child = consent_request.child
-        _check_guardian(certification, child.pk)
-        ci_hash = crypto.keyed_hash(certification.ci)
+        child_identity = _check_guardian(certification, consent_request.child_id)
+        _check_guardian_limit(certification.ci, consent_request.child_id)
+        child_name = child_identity.name
+        attestation = attestation_sentence(mask_name(child_name), site_name(request))
         # Before anything is kept: a session that cannot be written stores no consent.
         rotate_session(attempt, request)
         request.session.save()
-        now = timezone.now()
-        try:
-            with database_guard(), transaction.atomic():
-                consume_attempt(attempt, certification.imp_uid)
-                taken = GuardianConsentRequest.objects.filter(
-                    pk=consent_request.pk, used_at__isnull=True, expires_at__gt=now
-                ).update(used_at=now)
-                if not taken:
-                    raise ConsentRequestExpired()
-                consent = GuardianConsent.objects.create(
-                    child=child,
-                    request=consent_request,
-                    guardian_name=certification.name or "",
-                    guardian_birth_date=certification.birth_date,  # type: ignore[misc]
-                    guardian_ci_hash=ci_hash,
-                    consented_at=now,
-                )
-                transaction.on_commit(
-                    lambda: guardian_consented.send(
-                        sender=GuardianConsent, child=child, consent=consent, request=request
-                    )
-                )
-        except IntegrityError as err:
-            raise ConsentRequestExpired() from err
+        consent = _record_consent(attempt, certification, consent_request, attestation, request)
     delete_at_portone_after_commit(certification.imp_uid)
-    identity = VerifiedIdentity.objects.filter(user_id=child.pk).only("name").first()
-    return GuardianResult(consent=consent, child_name=identity.name if identity else "")
+    return GuardianResult(consent=consent, child_name=child_name)
 
 
 @sensitive_variables()
-def _check_guardian(certification: Certification, child_pk: Any) -> None:
+def _record_consent(
+    attempt: CertificationAttempt,
+    certification: Certification,
+    consent_request: GuardianConsentRequest,
+    attestation: str,
+    request: HttpRequest,
+) -> GuardianConsent:
+    """Consume the attempt and the link, and store the consent: all or nothing."""
+    now = timezone.now()
+    child = consent_request.child
+    try:
+        with database_guard(), transaction.atomic():
+            consume_attempt(attempt, certification.imp_uid)
+            taken = GuardianConsentRequest.objects.filter(
+                pk=consent_request.pk, used_at__isnull=True, expires_at__gt=now
+            ).update(used_at=now)
+            if not taken:
+                raise ConsentRequestExpired()
+            consent = GuardianConsent.objects.create(
+                child=child,
+                request=consent_request,
+                guardian_name=certification.name or "",
+                guardian_birth_date=certification.birth_date,  # type: ignore[misc]
+                guardian_ci_hash=crypto.keyed_hash(certification.ci or ""),
+                consented_at=now,
+                attestation=attestation,
+                attested=True,
+                sandbox=certification.provider == SANDBOX_PROVIDER,
+            )
+            transaction.on_commit(
+                lambda: guardian_consented.send(
+                    sender=GuardianConsent, child=child, consent=consent, request=request
+                )
+            )
+    except IntegrityError as err:
+        raise ConsentRequestExpired() from err
+    return consent
+
+
+@sensitive_variables()
+def _check_guardian(certification: Certification, child_pk: Any) -> VerifiedIdentity:
+    """The child's identity, if the result may consent for them."""
     birth_date = certification.birth_date
     child = VerifiedIdentity.objects.filter(user_id=child_pk).first()
     if child is None:
@@ -206,6 +211,19 @@ def _check_guardian(certification: Certification, child_pk: Any) -> None:
         raise GuardianIsChild()
     if birth_date is None or ages.full_age(birth_date, ages.today_kst()) < GUARDIAN_MIN_AGE:
         raise GuardianNotAdult()
+    return child
+
+
+@sensitive_variables()
+def _check_guardian_limit(ci: str, child_pk: Any) -> None:
+    """``GUARDIAN_MAX_CHILDREN``: how many other children this person consents for."""
+    others = (
+        GuardianConsent.objects.in_force()
+        .filter(guardian_ci_hash__in=crypto.keyed_hashes(ci))
+        .exclude(child_id=child_pk)
+    )
+    if others.values("child_id").distinct().count() >= app_settings.GUARDIAN_MAX_CHILDREN:
+        raise GuardianLimitReached()
 
 
 def revoke_guardian_consent(
@@ -250,6 +268,8 @@ def revoke_by_guardian(
             merchant_uid=merchant_uid,
             purpose=CertificationAttempt.Purpose.GUARDIAN,
         )
+        if consent_request is not None:
+            _check_link(attempt, consent_request)
         hashes = crypto.keyed_hashes(certification.ci) if certification.ci else []
         if not consent.guardian_ci_hash or consent.guardian_ci_hash not in hashes:
             raise IdentityMismatch()  # only the guardian who consented withdraws
@@ -262,8 +282,9 @@ def revoke_by_guardian(
 
 
 def end_consents_of(child_pk: Any) -> None:
-    """The child's identity went (revoked in the admin, the account deleted): a consent and
-    any unused link were for that person, never for whoever verifies on the account next."""
+    """The child's identity went (revoked in the admin, the account deleted) or now holds
+    another person: a consent and any unused link were for that person, never for whoever
+    verifies on the account next."""
     for consent in GuardianConsent.objects.filter(child_id=child_pk, revoked_at__isnull=True):
         revoke_guardian_consent(consent, by="site")
     GuardianConsentRequest.objects.filter(child_id=child_pk, used_at__isnull=True).update(
@@ -280,6 +301,6 @@ def guardian_consent_state(user: Any) -> ConsentState:
 def consent_state(identity: VerifiedIdentity | None) -> ConsentState:
     if identity is None or not is_child(identity.birth_date):
         return "not_needed"
-    if GuardianConsent.objects.filter(child_id=identity.user_id, revoked_at__isnull=True).exists():
+    if GuardianConsent.objects.in_force().filter(child_id=identity.user_id).exists():
         return "given"
     return "not_needed" if app_settings.CHILD_POLICY == "allow" else "required"

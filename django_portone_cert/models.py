@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from . import ages, crypto
 from .conf import app_settings
 from .fields import EncryptedTextField
+from .sandbox import sandbox_enabled
 
 if TYPE_CHECKING:
     from .ages import AgeRule
@@ -88,6 +89,16 @@ class CertificationAttempt(models.Model):
     #: A visitor's verified result, encrypted, until the sign-up claims it or it expires.
     result = EncryptedTextField(_("result"), owner="merchant_uid")
     claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    #: A guardian attempt serves only the link it was prepared on.
+    consent_request = models.ForeignKey(
+        "GuardianConsentRequest",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="attempts",
+        editable=False,
+        verbose_name=_("guardian consent request"),
+    )
 
     class Meta:
         verbose_name = _("certification attempt")
@@ -188,6 +199,11 @@ class VerifiedIdentity(models.Model):
 
     objects = VerifiedIdentityQuerySet.as_manager()
 
+    #: Set when this row now holds another person than the one it held (a sandbox identity
+    #: replaced by a real one): what was given for the former person (a guardian's consent)
+    #: ends when it is saved.
+    person_replaced: bool = False
+
     class Meta:
         verbose_name = _("verified identity")
         verbose_name_plural = _("verified identities")
@@ -262,6 +278,13 @@ class GuardianConsentRequest(models.Model):
         return self.used_at is None and (now or timezone.now()) < self.expires_at
 
 
+class GuardianConsentQuerySet(models.QuerySet["GuardianConsent"]):
+    def in_force(self) -> GuardianConsentQuerySet:
+        """Unrevoked consents that count: one recorded in sandbox mode only while it is on."""
+        live = self.filter(revoked_at__isnull=True)
+        return live if sandbox_enabled() else live.filter(sandbox=False)
+
+
 class GuardianConsent(models.Model):
     """A guardian's verified consent for a child (PIPA §22-2): who, and when; nothing more."""
 
@@ -286,6 +309,24 @@ class GuardianConsent(models.Model):
     )
     consented_at = models.DateTimeField(_("consented at"), default=timezone.now)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True, db_index=True)
+    attestation = models.TextField(
+        _("attestation"),
+        blank=True,
+        default="",
+        help_text=_("The sentence the guardian was shown and confirmed, as shown."),
+    )
+    attested = models.BooleanField(
+        _("attested"),
+        default=False,
+        help_text=_("The guardian confirmed the attestation before verifying."),
+    )
+    sandbox = models.BooleanField(
+        _("sandbox"),
+        default=False,
+        help_text=_("Recorded in sandbox mode: it counts only while sandbox mode is on."),
+    )
+
+    objects = GuardianConsentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("guardian consent")

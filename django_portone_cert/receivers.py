@@ -21,3 +21,10 @@ def follow_login_session_key(sender: Any, request: Any, user: Any, **kwargs: Any
 def end_consents_with_the_identity(sender: Any, instance: Any, **kwargs: Any) -> None:
     """A guardian's consent is for the person verified, not for the account."""
     end_consents_of(instance.user_id)
+
+
+def end_consents_when_the_person_changes(sender: Any, instance: Any, **kwargs: Any) -> None:
+    """The identity now holds another person (a sandbox one replaced by a real one)."""
+    if instance.person_replaced:
+        end_consents_of(instance.user_id)
+        instance.person_replaced = False

@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .conf import app_settings
+from .guardian_links import ASK_WINDOW
 from .models import (
     CertificationAttempt,
     GuardianConsentRequest,
@@ -80,8 +81,10 @@ def purge(now: datetime | None = None) -> PurgeReport:
         .exclude(purpose=CertificationAttempt.Purpose.VERIFICATION)
         .delete()
     )
+    # Kept ASK_WINDOW after they were made, however early they expired (a new ask retires
+    # the last link at once): GUARDIAN_DAILY_LINKS counts them.
     guardian_requests, _ = GuardianConsentRequest.objects.filter(
-        expires_at__lte=now, used_at__isnull=True
+        expires_at__lte=now, used_at__isnull=True, created_at__lte=now - ASK_WINDOW
     ).delete()
     return PurgeReport(
         expired_attempts,

@@ -182,6 +182,29 @@ class GuardianConsentResultSerializer(serializers.Serializer[Any]):
         return mask_name(result.child_name)
 
 
+class GuardianCertifyRequestSerializer(CertifyRequestSerializer):
+    """The ids, and the guardian's yes to the page's sentence (a consent needs it)."""
+
+    def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
+        fields = super().get_fields()
+        fields["attest"] = serializers.BooleanField(
+            required=False,
+            help_text="true: the guardian confirmed the page's sentence (that they are the "
+            "child's legal guardian and consent). Required to consent; not to withdraw.",
+        )
+        return fields
+
+
+class GuardianAskSerializer(serializers.Serializer[Any]):
+    """``guardian/request/``'s answer: the link went (or just went) to the guardian."""
+
+    requested = serializers.SerializerMethodField()
+    expires_at = serializers.DateTimeField(help_text="Until when the guardian's link works.")
+
+    def get_requested(self, consent_request: Any) -> bool:
+        return True
+
+
 class RecoveredAccountSerializer(serializers.Serializer[Any]):
     """One of the person's accounts: masked, never the CI."""
 

@@ -382,6 +382,8 @@ def fill_identity(
         and not _same_person(identity, certification, ci_hash)
     ):
         raise IdentityMismatch()
+    # What was given for the typed person (a guardian's consent) ends when this is saved.
+    identity.person_replaced = identity.pk is not None and replaces_sandbox
     identity.name = certification.name or ""
     identity.birth_date = certification.birth_date  # type: ignore[assignment]
     identity.gender = certification.gender or ""

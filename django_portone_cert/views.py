@@ -1,28 +1,26 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
-from typing import Any, cast
+from typing import Any
 
-from django.contrib.auth.mixins import AccessMixin, LoginRequiredMixin
+from django.contrib.auth.mixins import AccessMixin
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest
 from django.shortcuts import resolve_url
-from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.generic import TemplateView, View
+from django.views.generic import TemplateView
 from rest_framework import exceptions, parsers, status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.renderers import TemplateHTMLRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView, exception_handler
 
-from . import guardians, openapi, services
+from . import guardian_links, guardians, openapi, services
 from .conf import app_settings
 from .exceptions import (
     InvalidRequest,
@@ -32,14 +30,14 @@ from .exceptions import (
     is_service_outage,
 )
 from .gates import counts_as_verified, get_identity
-from .masking import mask_name
 from .messages import RECOVERY_PAGE_MESSAGES, verify_page_messages
-from .models import GuardianConsentRequest, VerifiedIdentity
 from .openapi import describe
 from .sandbox import sandbox_enabled
 from .serializers import (
     AttemptSerializer,
     CertifyRequestSerializer,
+    GuardianAskSerializer,
+    GuardianCertifyRequestSerializer,
     GuardianConsentResultSerializer,
     IdentitySerializer,
     RecoverySerializer,
@@ -373,15 +371,23 @@ class GuardianPrepareView(PortOneCertAPIView):
         return Response(AttemptSerializer(attempt).data, status=status.HTTP_201_CREATED)
 
 
+def attested(request: Request) -> bool:
+    """The guardian's yes to the page's sentence: ``"attest": true`` (a form's "true"/"on")."""
+    data = request.data
+    value = data.get("attest") if hasattr(data, "get") else None
+    return value is True or value in ("true", "on")
+
+
 @method_decorator(transaction.non_atomic_requests, name="dispatch")
 class GuardianCertifyView(PortOneCertAPIView):
-    """``POST guardian/<token>/certifications/``: the guardian's result; consent (or, with
-    ``?action=revoke``, its withdrawal by the same guardian)."""
+    """``POST guardian/<token>/certifications/``: the guardian's result and their yes to the
+    page's sentence (``"attest": true``); consent (or, with ``?action=revoke``, its withdrawal
+    by the same guardian)."""
 
     permission_classes = [GuardianPermission]
 
     @describe(
-        request=CertifyRequestSerializer,
+        request=GuardianCertifyRequestSerializer,
         responses={201: GuardianConsentResultSerializer, **openapi.ERRORS},
         summary="Record a guardian's consent",
     )
@@ -390,14 +396,15 @@ class GuardianCertifyView(PortOneCertAPIView):
         if request.query_params.get("action") == "revoke":
             guardians.revoke_by_guardian(token, **submitted)
             return Response({"revoked": True}, status=status.HTTP_200_OK)
-        result = guardians.certify_guardian(token, **submitted)
+        result = guardians.certify_guardian(token, attested=attested(request), **submitted)
         return Response(
             GuardianConsentResultSerializer(result).data, status=status.HTTP_201_CREATED
         )
 
 
 class GuardianPageView(TemplateView):  # an HTML page: not in the API schema
-    """``GET guardian/<token>/``: who asks, for what; the guardian verifies to consent.
+    """``GET guardian/<token>/``: who asks, for what; the guardian confirms the sentence and
+    verifies to consent. The child is named (masked) only while the link is usable.
 
     ``guardian/<token>/revoke/`` is the same page for withdrawing the consent.
     """
@@ -408,25 +415,19 @@ class GuardianPageView(TemplateView):  # an HTML page: not in the API schema
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         token = kwargs["token"]
-        consent_request = guardians.find_request(token)
-        live = consent_request is not None and consent_request.is_live()
-        consent = guardians.live_consent_for(consent_request)
-        identity = (
-            VerifiedIdentity.objects.filter(user_id=consent_request.child_id).only("name").first()
-            if consent_request is not None
-            else None
-        )
+        state = guardian_links.page_state(token, revoke=self.revoke, request=self.request)
         certify_url = reverse("portone_cert:guardian_certify", kwargs={"token": token})
         if self.revoke:
             certify_url += "?action=revoke"
         context.update(
             {
-                "usable": (consent is not None) if self.revoke else live,
+                "usable": state.usable,
                 "revoke": self.revoke,
-                "consent": consent,
+                "consent": state.consent,
                 "revoke_url": reverse("portone_cert:guardian_revoke", kwargs={"token": token}),
-                "child_name": mask_name(identity.name) if identity else "",
-                "company": app_settings.COMPANY or self.request.get_host(),
+                "child_name": state.child_name,
+                "attestation": state.attestation,
+                "company": guardian_links.site_name(self.request),
                 "sdk_url": sdk_url(),
                 "config": {
                     "prepareUrl": reverse("portone_cert:guardian_prepare", kwargs={"token": token}),
@@ -440,31 +441,60 @@ class GuardianPageView(TemplateView):  # an HTML page: not in the API schema
         return context
 
 
-#: How often a child may have a new consent link sent.
-ASK_INTERVAL = timedelta(minutes=1)
+class GuardianAskView(PortOneCertAPIView):
+    """``POST guardian/request/``: a child asks for their guardian's consent (404 unless
+    ``CHILD_POLICY`` is "guardian"); 400 ``consent_not_needed`` unless a consent is required.
 
-
-class GuardianAskView(LoginRequiredMixin, View):
-    """``POST guardian/request/``: a child asks for their guardian's consent.
-
-    The link goes out by ``guardian_consent_requested`` (the site's channel); the page
-    says it was asked.
+    The link goes out by ``guardian_consent_requested`` (the site's channel). A form post
+    (the gate's page) gets the page that says it was asked, or why not; JSON gets
+    ``{"requested": true, "expires_at"}`` (201 for a new link, 200 for the one just made).
     """
 
-    def post(self, request: HttpRequest) -> HttpResponse:
+    permission_classes = [IsAuthenticated]
+
+    @describe(
+        request=None,
+        responses={
+            200: GuardianAskSerializer,
+            201: GuardianAskSerializer,
+            **openapi.ERRORS,
+            404: openapi.ErrorSerializer,
+        },
+        summary="Ask for a guardian's consent",
+    )
+    def post(self, request: Request) -> Response:
         if app_settings.CHILD_POLICY != "guardian":
-            raise Http404()
-        child_pk = cast(int, request.user.pk)
-        # One link a minute at most: each one costs the site a message to the guardian.
-        consent_request = GuardianConsentRequest.objects.filter(
-            child_id=child_pk,
-            used_at__isnull=True,
-            created_at__gt=timezone.now() - ASK_INTERVAL,
-        ).first()
-        if consent_request is None and VerifiedIdentity.objects.filter(user_id=child_pk).exists():
-            consent_request = guardians.request_guardian_consent(request.user, request=request)
-        return TemplateResponse(
-            request,
-            "portone_cert/guardian_asked.html",
-            {"consent_request": consent_request, "next_url": safe_next_url(request)},
+            raise exceptions.NotFound()
+        consent_request = guardian_links.ask_guardian_consent(
+            request.user, request=request._request
         )
+        made = bool(consent_request.url)
+        if self._wants_page():
+            return self._page({"consent_request": consent_request})
+        return Response(
+            GuardianAskSerializer(consent_request).data,
+            status=status.HTTP_201_CREATED if made else status.HTTP_200_OK,
+        )
+
+    def _wants_page(self) -> bool:
+        content_type = self.request.content_type or ""
+        return content_type.startswith(("application/x-www-form-urlencoded", "multipart/"))
+
+    def _page(self, context: dict[str, Any], status_code: int = 200) -> Response:
+        context["next_url"] = safe_next_url(self.request._request)
+        return Response(
+            context,
+            status=status_code,
+            template_name="portone_cert/guardian_asked.html",
+        )
+
+    def get_renderers(self) -> list[Any]:
+        if self._wants_page():
+            return [TemplateHTMLRenderer()]
+        return super().get_renderers()
+
+    def handle_exception(self, exc: Exception) -> Response:
+        response = super().handle_exception(exc)
+        if not self._wants_page() or not isinstance(response.data, dict):
+            return response
+        return self._page({"error": response.data.get("detail", "")}, response.status_code)

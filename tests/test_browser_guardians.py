@@ -64,6 +64,12 @@ def goto_prepared(page: Page, url: str) -> None:
     assert answer.value.status == 201
 
 
+def attest(page: Page) -> None:
+    """The guardian confirms the page's sentence (법정대리인) before verifying."""
+    assert "법정대리인" in page.inner_text("label:has([data-portone-cert-attest])")
+    page.check("[data-portone-cert-attest]")
+
+
 def wait_for_status(page: Page, text: str) -> None:
     page.wait_for_function(
         "t => (document.querySelector('[data-portone-cert-status]') || {}).textContent"
@@ -126,6 +132,11 @@ def test_guardian_consents_and_the_child_passes(browser: Browser, guarding: Site
     guardian = new_page(browser)  # another browser, no account
     goto_prepared(guardian, link)
     assert "김*동" in guardian.content() and "김아동" not in guardian.content()
+    # Without the guardian's yes to the sentence, no 본인인증 starts.
+    guardian.click("[data-portone-cert-start]")
+    wait_for_status(guardian, "먼저 위 문구를 확인하고 체크해 주세요")
+    assert len(guardian.context.pages) == 1
+    attest(guardian)
     shot(guardian, f"g3-guardian-page-{guarding.version}")
     # A 17-year-old is refused; the link still works for an adult.
     complete_popup(guardian, TEEN_BORN, "김형").click("button[value=complete]")
@@ -150,6 +161,7 @@ def test_guardian_consents_and_the_child_passes(browser: Browser, guarding: Site
 def test_the_child_cannot_consent_for_themself(browser: Browser, guarding: Site) -> None:
     child, link = guardian_link(browser, guarding, "이아동")
     goto_prepared(child, link)
+    attest(child)
     complete_popup(child, CHILD_BORN, "이아동").click("button[value=complete]")
     wait_for_status(child, "아동 본인은 스스로 동의할 수 없습니다")
     shot(child, f"g6-child-refused-as-guardian-{guarding.version}")
@@ -161,6 +173,7 @@ def test_guardian_consents_in_redirect_mode(browser: Browser, guarding: Site) ->
     child, link = guardian_link(browser, guarding, "박아동")
     phone = new_page(browser, user_agent=IPHONE, viewport={"width": 390, "height": 844})
     phone.goto(link)
+    attest(phone)  # kept in this tab across the redirect
     phone.click("[data-portone-cert-start]")
     # The same tab, no popup.
     phone.wait_for_url("**/portone-cert/sandbox/certify/**", wait_until="commit")

@@ -14,7 +14,14 @@ from django_portone_cert.models import GuardianConsent, GuardianConsentRequest, 
 from django_portone_cert.signals import guardian_consented
 from django_portone_cert.testing import FakePortOne
 from tests.helpers import client_for, configure, verify
-from tests.test_guardians import CHILD, GUARDIAN, guardian_verify, token_of, years_ago
+from tests.test_guardians import (
+    CHILD,
+    GUARDIAN,
+    consent_body,
+    guardian_verify,
+    token_of,
+    years_ago,
+)
 from tests.versions import certify_body
 
 GATED = "/gated/api/members/"
@@ -22,7 +29,7 @@ HEALTHY = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION
 
 
 def _guardian_policy(settings: Any, **extra: Any) -> None:
-    configure(settings, CHILD_POLICY="guardian", **extra)
+    configure(settings, CHILD_POLICY="guardian", SITE_URL="https://www.example.kr", **extra)
 
 
 def _verified_child(make_user: Any, portone: FakePortOne, **person: Any) -> Any:
@@ -63,7 +70,7 @@ def test_a_session_outage_after_the_guardian_verifies_leaves_nothing_half_stored
     try:
         response = guardian.post(
             f"/portone-cert/guardian/{token}/certifications/",
-            certify_body(imp_uid, merchant_uid),
+            consent_body(imp_uid, merchant_uid),
             format="json",
         )
     finally:

@@ -73,8 +73,11 @@ def caught() -> Any:
         signal.disconnect(receive)
 
 
-def guardian_policy(settings: Any) -> None:
-    configure(settings, CHILD_POLICY="guardian")
+SITE = "https://www.example.kr"
+
+
+def guardian_policy(settings: Any, **extra: Any) -> None:
+    configure(settings, **{"CHILD_POLICY": "guardian", "SITE_URL": SITE, **extra})
 
 
 def verified_child(make_user: Any, portone: FakePortOne, **person: Any) -> Any:
@@ -88,6 +91,11 @@ def token_of(consent_request: GuardianConsentRequest) -> str:
     return consent_request.url.rstrip("/").rsplit("/", 1)[-1]
 
 
+def consent_body(imp_uid: str, merchant_uid: str) -> dict[str, Any]:
+    """A guardian's certifications/ body: the ids and their yes to the page's sentence."""
+    return {**certify_body(imp_uid, merchant_uid), "attest": True}
+
+
 def guardian_verify(
     client: APIClient, portone: FakePortOne, token: str, action: str = "", **person: Any
 ) -> Any:
@@ -97,10 +105,11 @@ def guardian_verify(
     attempt = prepared.json()
     imp_uid = portone.add_certification(merchant_uid=attempt["merchant_uid"], **person)
     query = f"?action={action}" if action else ""
+    body = certify_body(imp_uid, attempt["merchant_uid"])
+    if not action:
+        body = consent_body(imp_uid, attempt["merchant_uid"])
     return client.post(
-        f"/portone-cert/guardian/{token}/certifications/{query}",
-        certify_body(imp_uid, attempt["merchant_uid"]),
-        format="json",
+        f"/portone-cert/guardian/{token}/certifications/{query}", body, format="json"
     )
 
 
@@ -287,7 +296,7 @@ def test_guardian_consents_and_the_child_passes(
     child = verified_child(make_user, portone)
     with django_capture_on_commit_callbacks(execute=True):
         consent_request = services.request_guardian_consent(child)
-    assert consent_request.url.startswith("/portone-cert/guardian/")
+    assert consent_request.url.startswith(f"{SITE}/portone-cert/guardian/")
     assert consent_request.expires_at > timezone.now() + timedelta(days=6)
     assert caught["requested"][0]["url"] == consent_request.url
     assert caught["requested"][0]["child"] == child
@@ -330,7 +339,7 @@ def test_the_guardians_session_rotates(settings: Any, portone: FakePortOne, make
     prepared = guardian.post(f"/portone-cert/guardian/{token}/prepare/").json()
     before = guardian.cookies["sessionid"].value
     imp_uid = portone.add_certification(merchant_uid=prepared["merchant_uid"], **GUARDIAN)
-    body = certify_body(imp_uid, prepared["merchant_uid"])
+    body = consent_body(imp_uid, prepared["merchant_uid"])
     url = f"/portone-cert/guardian/{token}/certifications/"
     # Another session cannot use this guardian's attempt.
     stranger = APIClient()
@@ -383,7 +392,7 @@ def test_an_adult_child_record_with_the_same_ci_is_refused(
     )
     response = client.post(
         f"/portone-cert/guardian/{token}/certifications/",
-        certify_body(imp_uid, attempt["merchant_uid"]),
+        consent_body(imp_uid, attempt["merchant_uid"]),
         format="json",
     )
     assert response.json()["code"] == "guardian_is_child"
@@ -419,7 +428,7 @@ def test_a_link_that_expires_between_prepare_and_certify_is_refused(
     imp_uid = portone.add_certification(merchant_uid=attempt["merchant_uid"], **GUARDIAN)
     response = client.post(
         f"/portone-cert/guardian/{token}/certifications/",
-        certify_body(imp_uid, attempt["merchant_uid"]),
+        consent_body(imp_uid, attempt["merchant_uid"]),
         format="json",
     )
     assert response.json()["code"] == "consent_request_expired"
@@ -429,7 +438,7 @@ def test_a_link_that_expires_between_prepare_and_certify_is_refused(
 def test_guardian_request_ttl_is_a_setting(
     settings: Any, portone: FakePortOne, make_user: Any
 ) -> None:
-    configure(settings, CHILD_POLICY="guardian", GUARDIAN_REQUEST_TTL=3600)
+    guardian_policy(settings, GUARDIAN_REQUEST_TTL=3600)
     consent_request = services.request_guardian_consent(verified_child(make_user, portone))
     assert consent_request.expires_at <= timezone.now() + timedelta(hours=1)
 
@@ -474,7 +483,7 @@ def test_the_child_asks_from_the_gate_page(
     assert response.status_code == 200
     assert b"data-portone-cert-guardian-asked" in response.content
     url = caught["requested"][0]["url"]
-    assert url.startswith("http://testserver/portone-cert/guardian/")
+    assert url.startswith(f"{SITE}/portone-cert/guardian/")
     # Asking again at once sends nothing new: each link costs the site a message.
     with django_capture_on_commit_callbacks(execute=True):
         assert page.post("/portone-cert/guardian/request/").status_code == 200

@@ -178,3 +178,64 @@ def test_race_ten_threads_one_person(
     assert VerifiedIdentity.objects.count() == 1
     assert CertificationAttempt.objects.filter(status="verified").count() == 1
     assert CertificationAttempt.objects.filter(failure_code="identity_in_use").count() == 9
+
+
+def test_a_child_asks_for_consent_eight_times_at_once(settings: Any, make_user: Any) -> None:
+    """guardian/request/: the asks wait for each other, so one link (one paid message) goes."""
+    from django.test import Client
+
+    from django_portone_cert import ages
+    from django_portone_cert.models import GuardianConsentRequest
+    from django_portone_cert.signals import guardian_consent_requested
+
+    settings.PORTONE_CERT = {
+        **settings.PORTONE_CERT,
+        "CHILD_POLICY": "guardian",
+        "SITE_URL": "https://www.example.kr",
+        "THROTTLE_RATE": "1000/minute",
+    }
+    today = ages.today_kst()
+    child = make_user()
+    fake = FakePortOne()
+    attempt = services.start_attempt(user=child)
+    imp_uid = fake.add_certification(
+        merchant_uid=attempt.merchant_uid,
+        name="김아동",
+        birth_date=date(today.year - 10, 1, 1),
+    )
+    with fake.activate():
+        services.verify_certification(
+            user=child, imp_uid=imp_uid, merchant_uid=attempt.merchant_uid
+        )
+    sent: list[str] = []
+    lock = threading.Lock()
+
+    def count(sender: Any, url: str, **kwargs: Any) -> None:
+        with lock:
+            sent.append(url)
+
+    guardian_consent_requested.connect(count, weak=False)
+    clients = []
+    for _ in range(8):
+        client = Client()
+        client.force_login(child)
+        clients.append(client)
+    statuses: list[int] = []
+
+    def ask(client: Client) -> Callable[[], None]:
+        def post() -> None:
+            response = client.post(
+                "/portone-cert/guardian/request/", "{}", content_type="application/json"
+            )
+            with lock:
+                statuses.append(response.status_code)
+
+        return post
+
+    try:
+        race([ask(client) for client in clients])
+    finally:
+        guardian_consent_requested.disconnect(count)
+    assert len(statuses) == 8 and set(statuses) <= {200, 201}
+    assert GuardianConsentRequest.objects.count() == 1
+    assert len(sent) == 1

@@ -126,7 +126,14 @@ def test_purge_forgets_spent_recovery_and_guardian_attempts_and_dead_links(make_
         )
     make(session_key="s", purpose="recovery", status="verified", completed_at=now, expires_at=now)
     dead = GuardianConsentRequest.objects.create(
-        child=child, token_hash="d" * 64, expires_at=now - timedelta(minutes=1)
+        child=child,
+        token_hash="d" * 64,
+        created_at=now - timedelta(days=2),
+        expires_at=now - timedelta(minutes=1),
+    )
+    # Retired today by a newer ask: kept until a day has passed (GUARDIAN_DAILY_LINKS counts it).
+    retired = GuardianConsentRequest.objects.create(
+        child=child, token_hash="r" * 64, expires_at=now - timedelta(minutes=1)
     )
     used = GuardianConsentRequest.objects.create(
         child=child, token_hash="u" * 64, expires_at=now - timedelta(minutes=1), used_at=now
@@ -140,5 +147,9 @@ def test_purge_forgets_spent_recovery_and_guardian_attempts_and_dead_links(make_
         "verification",
         "recovery",
     }
-    assert set(GuardianConsentRequest.objects.values_list("pk", flat=True)) == {used.pk, live.pk}
+    assert set(GuardianConsentRequest.objects.values_list("pk", flat=True)) == {
+        used.pk,
+        live.pk,
+        retired.pk,
+    }
     assert dead.pk not in GuardianConsentRequest.objects.values_list("pk", flat=True)

@@ -109,6 +109,8 @@ PORTONE_CERT = {
     # Children under 14: "refuse" (the app's default), or "guardian" (the consent flow).
     # The demo runs the guardian flow unless DEMO_CHILD_POLICY says otherwise.
     "CHILD_POLICY": os.environ.get("DEMO_CHILD_POLICY", "guardian"),
+    # The site's own address: the guardian's link is built from it, never from the Host header.
+    "SITE_URL": os.environ.get("DEMO_SITE_URL", f"http://127.0.0.1:{PORT}"),
 }
 if SANDBOX:
     PORTONE_CERT["API_BASE_URL"] = f"http://127.0.0.1:{PORT}/portone-cert/sandbox/api"

@@ -85,6 +85,8 @@
   }
 
   function certify(body) {
+    // A page may add to the body (the guardian's page: the guardian's yes to its sentence).
+    root.dispatchEvent(new CustomEvent("portone-cert:certify", { detail: body, bubbles: true }));
     busy(true);
     show(messages.checking, "info");
     return post(config.certifyUrl, body).then(function (result) {
