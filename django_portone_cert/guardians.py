@@ -178,6 +178,7 @@ def certify_guardian(
                     guardian_name=certification.name or "",
                     guardian_birth_date=certification.birth_date,  # type: ignore[misc]
                     guardian_ci_hash=ci_hash,
+                    hash_key_id=crypto.hash_key_id(),
                     consented_at=now,
                 )
                 transaction.on_commit(

@@ -42,7 +42,7 @@ TOKEN_FOLLOWER_POLL = 0.02
 TOKEN_FOLLOWER_POLL_MAX = 0.25
 #: What the cached token is encrypted for (with the cache key as its owner): a value
 #: copied from another cache key, or any other ciphertext of the app, does not decrypt.
-TOKEN_CONTEXT = "portone_cert.v1.access_token"
+TOKEN_CONTEXT = "portone_cert.v1.access_token"  # noqa: S105 (a label, not a secret)
 
 
 _T = TypeVar("_T")
