@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 from django.core.cache import cache
+from django.core.cache.backends.locmem import LocMemCache
+from django.core.cache.backends.redis import RedisCache
 
 from django_portone_cert import crypto
 from django_portone_cert.portone import PortOneClient
@@ -24,8 +26,17 @@ def cert(portone: FakePortOne) -> str:
 
 
 def raw_cached(client: PortOneClient) -> bytes:
-    """What the cache server holds for the token, as bytes (Django pickles what it stores)."""
-    return pickle.dumps(cache.get(client.token_cache_key))
+    """The bytes the cache holds for the token, read beneath Django's cache API: what whoever
+    reads Redis (or this process's local memory) sees."""
+    key = cache.make_key(client.token_cache_key)
+    if isinstance(cache, RedisCache):
+        raw = cache._cache.get_client(key).get(key)
+    elif isinstance(cache, LocMemCache):
+        raw = cache._cache.get(key)
+    else:  # another backend: what Django would hand it
+        raw = pickle.dumps(cache.get(client.token_cache_key))
+    assert raw is not None
+    return bytes(raw)
 
 
 def test_the_cache_never_holds_the_token_in_clear(portone: FakePortOne, cert: str) -> None:
