@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("portone_cert", "0001_initial"),
+        ("portone_cert", "0002_guardians"),
     ]
 
     operations = [
