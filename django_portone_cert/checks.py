@@ -392,7 +392,7 @@ def _check_keys(encryption_keys: Any, hash_key: Any, hash_fallbacks: Any) -> lis
                 f'at least 32 characters, or "{FROM_SECRET_KEY}" for the keys derived from '
                 f"SECRET_KEY), used only with {_name('HASH_KEY')}.",
                 hint="Put the old HASH_KEY here when you set a new one; remove it once "
-                "portone_cert_rotate_keys has run (and tombstones under it have expired).",
+                "portone_cert_rotate_keys says nothing needs it.",
                 id="portone_cert.E023",
             )
         )
@@ -497,8 +497,52 @@ def check_stored_keys(
             "would be accepted).",
             hint="Put the old key back (the old SECRET_KEY in SECRET_KEY_FALLBACKS, or in "
             "ENCRYPTION_KEYS with its HASH_KEY in HASH_KEY_FALLBACKS), run "
-            "manage.py portone_cert_rotate_keys, then remove it.",
+            "manage.py portone_cert_rotate_keys, then remove it when the command says "
+            "nothing needs it.",
             id="portone_cert.E024",
+        )
+    ]
+
+
+@register(Tags.database)
+def check_stored_hash_keys(
+    app_configs: Sequence[AppConfig] | None = None,
+    databases: Sequence[str] | None = None,
+    **kwargs: Any,
+) -> list[CheckMessage]:
+    """E025: live tombstones or guardians' consents under a hash key no longer configured.
+
+    They keep a hash without its CI, so ``portone_cert_rotate_keys`` cannot re-key them: the
+    tombstoned person could sign up again and the guardian could not withdraw. Rows written
+    before hash key ids were recorded are not judged.
+    """
+    from django.db import DatabaseError, router, transaction
+
+    from .models import IdentityTombstone
+    from .retention import hash_key_needs
+
+    tombstones = consents = 0
+    for alias in databases or ():
+        if not router.allow_migrate_model(alias, IdentityTombstone):
+            continue
+        try:
+            with transaction.atomic(using=alias):
+                needs = hash_key_needs(using=alias)
+        except (DatabaseError, ConfigurationError):
+            continue  # not migrated yet; or a bad key, which E015/E016 name
+        tombstones += needs.lost_tombstones
+        consents += needs.lost_consents
+    if not tombstones and not consents:
+        return []
+    return [
+        Error(
+            f"{tombstones} live tombstones and {consents} live guardian consents hold a CI "
+            "hash under a hash key that is no longer configured: those people can sign up "
+            "again, and those guardians cannot withdraw their consent.",
+            hint="Put the old key back as a fallback (in HASH_KEY_FALLBACKS, or the old "
+            "SECRET_KEY in SECRET_KEY_FALLBACKS) and keep it until manage.py "
+            "portone_cert_rotate_keys says nothing needs it.",
+            id="portone_cert.E025",
         )
     ]
 
@@ -620,6 +664,42 @@ def check_recovery_urls(
             )
         ]
     return []
+
+
+@register()
+def check_allauth_social(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """W013: allauth's social sign-ups create accounts without the 본인인증 claim."""
+    from django.apps import apps
+    from django.utils.module_loading import import_string
+
+    if not apps.is_installed("allauth.socialaccount"):
+        return []
+    path = getattr(
+        settings,
+        "SOCIALACCOUNT_ADAPTER",
+        "allauth.socialaccount.adapter.DefaultSocialAccountAdapter",
+    )
+    try:
+        from .contrib.allauth import VerifiedSocialSignupAdapterMixin
+
+        adapter = import_string(path)
+    except ImportError:
+        return []  # allauth itself fails on an adapter it cannot import
+    if isinstance(adapter, type) and issubclass(adapter, VerifiedSocialSignupAdapterMixin):
+        return []
+    return [
+        Warning(
+            "allauth.socialaccount is installed, but settings.SOCIALACCOUNT_ADAPTER does not "
+            "use VerifiedSocialSignupAdapterMixin: a social login (Kakao, Naver, Google…) "
+            "creates an account without a 본인인증, whatever the sign-up form requires.",
+            hint='SOCIALACCOUNT_ADAPTER = "django_portone_cert.contrib.allauth.'
+            'VerifiedSocialSignupAdapter" (or put the mixin before your own adapter); '
+            "silence this check if your sign-ups do not require a 본인인증.",
+            id="portone_cert.W013",
+        )
+    ]
 
 
 # --- children (E050–E059, W050–W059) ---

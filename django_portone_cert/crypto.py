@@ -9,6 +9,9 @@
 - Hash: HMAC-SHA256 with ``HASH_KEY``: equal inputs give equal hashes, for uniqueness
   and lookups, and the hash cannot be reversed without the key. ``HASH_KEY_FALLBACKS``
   still match (:func:`keyed_hashes`) until the rotate command has re-keyed the rows.
+  Tombstones and guardians' consents keep a hash without its CI, so they cannot be
+  re-keyed: each records its hash key's id (:func:`hash_key_id`), and an old hash key
+  stays a fallback while any of them lives under it (check ``E025``).
 - Without configured keys, both derive from ``SECRET_KEY``; every entry of
   ``SECRET_KEY_FALLBACKS`` derives fallback keys, so rotating ``SECRET_KEY`` the Django way
   keeps stored values readable and people recognised.
@@ -117,6 +120,16 @@ def hash_keys() -> list[bytes]:
 
 def hash_key() -> bytes:
     return hash_keys()[0]
+
+
+def hash_key_id() -> str:
+    """The current hash key's id, kept beside a hash that cannot be re-keyed."""
+    return key_id(hash_key())
+
+
+def hash_key_ids() -> list[str]:
+    """The ids of every hash key that still matches, the current one first."""
+    return [key_id(key) for key in hash_keys()]
 
 
 def key_id(key: bytes) -> str:

@@ -181,6 +181,7 @@ def _record_consent(
                 guardian_name=certification.name or "",
                 guardian_birth_date=certification.birth_date,  # type: ignore[misc]
                 guardian_ci_hash=crypto.keyed_hash(certification.ci or ""),
+                hash_key_id=crypto.hash_key_id(),
                 consented_at=now,
                 attestation=attestation,
                 attested=True,

@@ -238,6 +238,10 @@ class IdentityTombstone(models.Model):
     """The keyed CI hash of a deleted account's person, kept for ``TOMBSTONE_RETENTION``."""
 
     ci_hash = models.CharField(_("CI hash"), max_length=64, unique=True)
+    #: ``crypto.hash_key_id()`` of the key ``ci_hash`` is under ("" before it was recorded).
+    hash_key_id = models.CharField(
+        _("hash key id"), max_length=8, blank=True, default="", editable=False
+    )
     deleted_at = models.DateTimeField(_("deleted at"), default=timezone.now)
     expires_at = models.DateTimeField(_("expires at"), db_index=True)
 
@@ -306,6 +310,10 @@ class GuardianConsent(models.Model):
     guardian_birth_date = models.DateField(_("guardian birth date"))
     guardian_ci_hash = models.CharField(
         _("guardian CI hash"), max_length=64, blank=True, default="", editable=False
+    )
+    #: ``crypto.hash_key_id()`` of the key ``guardian_ci_hash`` is under.
+    hash_key_id = models.CharField(
+        _("hash key id"), max_length=8, blank=True, default="", editable=False
     )
     consented_at = models.DateTimeField(_("consented at"), default=timezone.now)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True, db_index=True)

@@ -6,13 +6,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Max, Q
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
+from . import crypto
 from .conf import app_settings
 from .guardian_links import ASK_WINDOW
 from .models import (
     CertificationAttempt,
+    GuardianConsent,
     GuardianConsentRequest,
     IdentityTombstone,
     VerifiedIdentity,
@@ -27,17 +30,28 @@ def tombstone(user_pk: Any) -> None:
     retention = app_settings.TOMBSTONE_RETENTION
     if retention is None:
         return
-    ci_hash = (
-        VerifiedIdentity.objects.filter(user_id=user_pk)
-        .exclude(ci_hash="")
-        .values_list("ci_hash", flat=True)
-        .first()
-    )
-    if ci_hash:
+    identity = VerifiedIdentity.objects.filter(user_id=user_pk).exclude(ci_hash="").first()
+    if identity is not None:
+        ci_hash, hash_key_id = _current_hash(identity)
         now = timezone.now()
         IdentityTombstone.objects.update_or_create(
-            ci_hash=ci_hash, defaults={"deleted_at": now, "expires_at": now + retention}
+            ci_hash=ci_hash,
+            defaults={"deleted_at": now, "expires_at": now + retention, "hash_key_id": hash_key_id},
         )
+
+
+@sensitive_variables("ci")
+def _current_hash(identity: VerifiedIdentity) -> tuple[str, str]:
+    """The person's hash under the current key, and that key's id: a tombstone keeps no CI,
+    so it cannot be re-keyed later. A CI that cannot be read keeps its stored hash, whose
+    key is unknown ("")."""
+    try:
+        ci = identity.ci
+    except crypto.DecryptionError:
+        ci = ""
+    if not ci:
+        return identity.ci_hash, ""
+    return crypto.keyed_hash(ci), crypto.hash_key_id()
 
 
 @dataclass(frozen=True)
@@ -93,4 +107,52 @@ def purge(now: datetime | None = None) -> PurgeReport:
         tombstones,
         spent_attempts,
         guardian_requests,
+    )
+
+
+@dataclass(frozen=True)
+class HashKeyNeeds:
+    """What still needs which hash key: tombstones and guardians' consents keep a hash without
+    its CI, so they can never be re-keyed; each matches only under the key it was made with."""
+
+    #: Live, under a hash key no longer configured: they match nothing (check ``E025``).
+    lost_tombstones: int = 0
+    lost_consents: int = 0
+    #: Live, under a fallback hash key (or one not recorded, while fallbacks exist).
+    fallback_tombstones: int = 0
+    fallback_consents: int = 0
+    #: When the last of ``fallback_tombstones`` expires.
+    fallback_until: datetime | None = None
+
+    @property
+    def lost(self) -> int:
+        return self.lost_tombstones + self.lost_consents
+
+    @property
+    def fallback(self) -> int:
+        return self.fallback_tombstones + self.fallback_consents
+
+
+def hash_key_needs(using: str | None = None, now: datetime | None = None) -> HashKeyNeeds:
+    """Live tombstones (while ``TOMBSTONE_RETENTION`` blocks re-sign-ups) and live consents
+    with a guardian's hash, by whether the configured hash keys still match them."""
+    now = now or timezone.now()
+    ids = crypto.hash_key_ids()
+    fallbacks = ids[1:]
+    tombstones = IdentityTombstone.objects.using(using).filter(expires_at__gt=now)
+    if app_settings.TOMBSTONE_RETENTION is None:
+        tombstones = tombstones.none()  # nothing consults them
+    consents = (
+        GuardianConsent.objects.using(using)
+        .filter(revoked_at__isnull=True)
+        .exclude(guardian_ci_hash="")
+    )
+    under_fallback = Q(hash_key_id="") | Q(hash_key_id__in=fallbacks)
+    old_tombstones = tombstones.filter(under_fallback) if fallbacks else tombstones.none()
+    return HashKeyNeeds(
+        lost_tombstones=tombstones.exclude(hash_key_id="").exclude(hash_key_id__in=ids).count(),
+        lost_consents=consents.exclude(hash_key_id="").exclude(hash_key_id__in=ids).count(),
+        fallback_tombstones=old_tombstones.count(),
+        fallback_consents=consents.filter(under_fallback).count() if fallbacks else 0,
+        fallback_until=old_tombstones.aggregate(last=Max("expires_at"))["last"],
     )

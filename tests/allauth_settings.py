@@ -9,3 +9,12 @@ if not ALLAUTH:
     raise ImproperlyConfigured(
         "The allauth lane needs django-allauth (pip install django-allauth) and auth.User."
     )
+
+# Social sign-ups (tests/test_allauth.py): allauth's own dummy provider, no network; the social
+# adapter refuses a sign-up without a 본인인증 (check W013 warns without it).
+INSTALLED_APPS = [
+    *INSTALLED_APPS,  # noqa: F405
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.dummy",
+]
+SOCIALACCOUNT_ADAPTER = "django_portone_cert.contrib.allauth.VerifiedSocialSignupAdapter"

@@ -7,6 +7,11 @@ mixins on your own form and adapter). The form refuses a sign-up without a waiti
 account; the adapter's ``save_user`` claims the verification for the new user in the same
 transaction (:func:`~django_portone_cert.signup.claim_verification`). Needs
 ``ANONYMOUS_VERIFICATION`` and allauth's ``AccountMiddleware`` (which allauth requires anyway).
+
+Social sign-ups (``allauth.socialaccount``: Kakao, Naver, Google…) pass neither the form nor the
+account adapter's claim: ``SOCIALACCOUNT_ADAPTER =
+"django_portone_cert.contrib.allauth.VerifiedSocialSignupAdapter"`` (or its mixin) gives them the
+same rule. Check ``portone_cert.W013`` warns while it is missing.
 """
 
 from __future__ import annotations
@@ -17,12 +22,17 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.forms import SignupForm
 from allauth.core import context
 from allauth.core.exceptions import ImmediateHttpResponse
+from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django import forms
+from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest
 from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import urlencode
 
 from ..exceptions import ChildNotAllowed, IdentityInUse, NoPendingVerification
+from ..models import VerifiedIdentity
 from ..signup import PendingVerification, claim_verification, pending_verification
 
 
@@ -71,3 +81,56 @@ class VerifiedSignupAdapterMixin:
 
 class VerifiedSignupAdapter(VerifiedSignupAdapterMixin, DefaultAccountAdapter):
     """allauth's adapter, claiming the verification for each new account."""
+
+
+class VerifiedSocialSignupAdapterMixin:
+    """Put before allauth's ``DefaultSocialAccountAdapter``: a social login that would create an
+    account needs a waiting verification of a person without an account, and the new user and
+    the claim are one transaction. Logging in with a social account already connected is
+    untouched.
+
+    Refusing, it raises allauth's ``ImmediateHttpResponse``: without a verification (or once the
+    claim fails) the visitor goes to :meth:`get_verification_url`; a person who already has an
+    account goes to the login page, with a message, to log in and connect the social account
+    there. With ``allauth.headless`` the sign-up is closed instead (allauth answers
+    ``signup_closed``). Nothing is created either way.
+    """
+
+    def is_open_for_signup(self, request: HttpRequest, sociallogin: Any) -> bool:
+        pending = pending_verification(request)
+        if pending is None or pending.has_account:
+            if getattr(sociallogin, "is_headless", False):
+                return False  # an app, not a browser to redirect
+            if pending is None:
+                raise ImmediateHttpResponse(redirect(self.get_verification_url(request)))
+            raise _to_login(request)
+        return bool(super().is_open_for_signup(request, sociallogin))  # type: ignore[misc]
+
+    def get_verification_url(self, request: HttpRequest) -> str:
+        """The verify page, back to the login page to choose the provider again (verified,
+        the social sign-up goes through). Override to send the visitor elsewhere."""
+        query = urlencode({"next": reverse("account_login")})
+        return f"{reverse('portone_cert:verify')}?{query}"
+
+    def save_user(self, request: HttpRequest, sociallogin: Any, form: Any = None) -> Any:
+        try:
+            with transaction.atomic():
+                user = super().save_user(request, sociallogin, form)  # type: ignore[misc]
+                # An account adapter with VerifiedSignupAdapterMixin may have claimed already.
+                if not VerifiedIdentity.objects.filter(user_id=user.pk).exists():
+                    claim_verification(request, user)
+        except IdentityInUse as err:
+            raise _to_login(request) from err
+        except (NoPendingVerification, ChildNotAllowed) as err:
+            raise ImmediateHttpResponse(redirect(self.get_verification_url(request))) from err
+        return user
+
+
+class VerifiedSocialSignupAdapter(VerifiedSocialSignupAdapterMixin, DefaultSocialAccountAdapter):
+    """allauth's social account adapter: a social sign-up requires a 본인인증 too."""
+
+
+def _to_login(request: HttpRequest) -> ImmediateHttpResponse:
+    """The person has an account: log in to it (and connect the social account there)."""
+    messages.error(request, IdentityInUse.default_message, fail_silently=True)
+    return ImmediateHttpResponse(redirect("account_login"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import re
 import secrets
@@ -15,9 +16,11 @@ from urllib.parse import quote
 import requests
 from django.core.cache import BaseCache, caches
 
+from .. import crypto
 from ..conf import app_settings
 from ..exceptions import (
     CertificationNotFound,
+    ConfigurationError,
     InvalidRequest,
     PortOneAPIError,
     PortOneAuthError,
@@ -38,6 +41,9 @@ TOKEN_LOCK_MARGIN = 5.0
 #: How often followers look for the token: first after this many seconds, then less and less often.
 TOKEN_FOLLOWER_POLL = 0.02
 TOKEN_FOLLOWER_POLL_MAX = 0.25
+#: What the cached token is encrypted for (with the cache key as its owner): a value
+#: copied from another cache key, or any other ciphertext of the app, does not decrypt.
+TOKEN_CONTEXT = "portone_cert.v1.access_token"  # noqa: S105 (a label, not a secret)
 
 
 _T = TypeVar("_T")
@@ -239,7 +245,9 @@ class PortOneClient(HTTPClient):
         """Drop the cached token (only if it is still ``token``, when given)."""
         self._memo = None
         cached = self._shared(lambda cache: cache.get(self.token_cache_key))
-        if token is None or (isinstance(cached, dict) and cached.get("access_token") == token):
+        opened = self._unseal(cached)
+        # A value that does not decrypt is of no use to anyone: it goes too.
+        if token is None or (isinstance(cached, str) and (opened is None or opened[0] == token)):
             self._shared(lambda cache: cache.delete(self.token_cache_key))
 
     def _cached_token(self) -> str | None:
@@ -247,11 +255,35 @@ class PortOneClient(HTTPClient):
         memo = self._memo
         if memo is not None and time.time() < memo[1]:
             return memo[0]
-        cached = self._shared(lambda cache: cache.get(self.token_cache_key))
-        if isinstance(cached, dict) and time.time() < cached.get("refresh_at", 0):
-            self._memo = (str(cached["access_token"]), float(cached["refresh_at"]))
-            return self._memo[0]
+        opened = self._unseal(self._shared(lambda cache: cache.get(self.token_cache_key)))
+        if opened is not None and time.time() < opened[1]:
+            self._memo = opened
+            return opened[0]
         return None
+
+    def _seal(self, token: str, refresh_at: float) -> str | None:
+        """The token as the shared cache keeps it: encrypted and authenticated with the
+        app's keys (:mod:`~django_portone_cert.crypto`), so whoever reads the cache cannot
+        call PortOne as the site. ``None`` (nothing cached) if the keys are unusable."""
+        plain = json.dumps({"access_token": token, "refresh_at": refresh_at})
+        try:
+            return crypto.encrypt(plain, context=TOKEN_CONTEXT, owner=self.token_cache_key)
+        except ConfigurationError:
+            return None  # the system checks name the bad key (E015)
+
+    def _unseal(self, cached: object) -> tuple[str, float] | None:
+        """(token, refresh at) from a cached value; ``None`` for anything that does not
+        decrypt under the configured keys (a key since removed, a value from elsewhere, the
+        clear form of earlier versions): then a new token is fetched, never an error."""
+        if not isinstance(cached, str):
+            return None
+        try:
+            data = json.loads(
+                crypto.decrypt(cached, context=TOKEN_CONTEXT, owner=self.token_cache_key)
+            )
+            return str(data["access_token"]), float(data["refresh_at"])
+        except (ConfigurationError, ValueError, KeyError, TypeError):
+            return None
 
     # --- plumbing ---
 
@@ -277,13 +309,11 @@ class PortOneClient(HTTPClient):
             if keep_for > 0:
                 refresh_at = time.time() + keep_for
                 self._memo = (token, refresh_at)
-                self._shared(
-                    lambda cache: cache.set(
-                        self.token_cache_key,
-                        {"access_token": token, "refresh_at": refresh_at},
-                        timeout=keep_for,
+                sealed = self._seal(token, refresh_at)
+                if sealed is not None:
+                    self._shared(
+                        lambda cache: cache.set(self.token_cache_key, sealed, timeout=keep_for)
                     )
-                )
         return token
 
     def _call(self, method: str, path: str, deadline: float) -> dict[str, Any]:

@@ -2,16 +2,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import IntegrityError, connections, router, transaction
-from django.db.models import Max
-from django.utils import timezone
 
 from django_portone_cert import crypto
-from django_portone_cert.models import (
-    CertificationAttempt,
-    GuardianConsent,
-    IdentityTombstone,
-    VerifiedIdentity,
-)
+from django_portone_cert.models import CertificationAttempt, VerifiedIdentity
+from django_portone_cert.retention import hash_key_needs
 
 ENCRYPTED = {
     VerifiedIdentity: ("ci", "di", "phone"),
@@ -22,10 +16,14 @@ ENCRYPTED = {
 class Command(BaseCommand):
     help = (
         "Re-key stored personal data: re-encrypt it under the first encryption key, bound to "
-        "its row, and recompute the keyed CI hashes under the current hash key. Run it after "
-        "putting a new key first (ENCRYPTION_KEYS / HASH_KEY with HASH_KEY_FALLBACKS, or a "
-        "new SECRET_KEY with the old one in SECRET_KEY_FALLBACKS); then the old keys can be "
-        "removed. Running it again rewrites nothing."
+        "its row, and recompute the identities' keyed CI hashes under the current hash key. "
+        "Run it after putting a new key first (ENCRYPTION_KEYS / HASH_KEY with "
+        "HASH_KEY_FALLBACKS, or a new SECRET_KEY with the old one in SECRET_KEY_FALLBACKS). "
+        "An old key of ENCRYPTION_KEYS can go once it has run cleanly; an old hash key (in "
+        "HASH_KEY_FALLBACKS, or an old SECRET_KEY, which is both) stays: tombstones and "
+        "guardians' consents keep a hash without its CI, which cannot be re-keyed. The command "
+        "says until when the old hash key is needed, and when nothing needs it any more. "
+        "Running it again rewrites nothing."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -59,8 +57,7 @@ class Command(BaseCommand):
                         elif outcome == "rewritten":
                             total += 1
             self.stdout.write(f"{model._meta.label}: re-keyed {total} rows.")
-        self._tombstones_note()
-        problems = []
+        problems = self._hash_key_report(clean=not unreadable and not conflicts)
         if unreadable:
             problems.append(
                 f"{len(unreadable)} rows cannot be decrypted with the configured keys "
@@ -78,27 +75,34 @@ class Command(BaseCommand):
         if problems:
             raise CommandError(" ".join(problems))
 
-    def _tombstones_note(self) -> None:
-        """Tombstones and guardians' consents hold only a hash: they match through the old
-        keys, which must stay as fallbacks while they matter."""
-        if len(crypto.hash_keys()) < 2:
-            return
-        live = IdentityTombstone.objects.filter(expires_at__gt=timezone.now())
-        last = live.aggregate(last=Max("expires_at"))["last"]
-        if last is not None:
+    def _hash_key_report(self, *, clean: bool) -> list[str]:
+        """What still needs an old hash key: printed, or a problem when it is gone already."""
+        needs = hash_key_needs()
+        if needs.fallback_tombstones:
+            until = f"{needs.fallback_until:%Y-%m-%d}" if needs.fallback_until else "they expire"
             self.stdout.write(
-                f"{live.count()} live tombstones (the re-sign-up block) cannot be re-keyed: "
-                "they match through the old keys only. Keep the old SECRET_KEY in "
+                f"{needs.fallback_tombstones} live tombstones (the re-sign-up block) cannot be "
+                "re-keyed: they match through the old hash key only. Keep the old SECRET_KEY in "
                 "SECRET_KEY_FALLBACKS (or the old key in HASH_KEY_FALLBACKS) until "
-                f"{last:%Y-%m-%d}, when the last expires."
+                f"{until}, when the last expires."
             )
-        consents = GuardianConsent.objects.filter(revoked_at__isnull=True).count()
-        if consents:
+        if needs.fallback_consents:
             self.stdout.write(
-                f"{consents} live guardian consents cannot be re-keyed (no guardian's CI is "
-                "kept): a guardian withdraws by verifying again, which matches through the old "
-                "keys only. Keep the old key as a fallback while those consents matter."
+                f"{needs.fallback_consents} live guardian consents cannot be re-keyed (no "
+                "guardian's CI is kept): a guardian withdraws by verifying again, which matches "
+                "through the old hash key only. Keep it as a fallback while those consents live."
             )
+        if clean and len(crypto.hash_keys()) > 1 and not needs.fallback and not needs.lost:
+            self.stdout.write("Nothing stored needs the fallback hash keys: they can be removed.")
+        if not needs.lost:
+            return []
+        return [
+            f"{needs.lost_tombstones} live tombstones and {needs.lost_consents} live guardian "
+            "consents hold a hash under a hash key that is no longer configured (check "
+            "portone_cert.E025): those people can sign up again and those guardians cannot "
+            "withdraw. Put the old key back as a fallback and keep it until this command says "
+            "nothing needs it."
+        ]
 
 
 def _rekey(obj: Any, fields: tuple[str, ...], *, rekey_hash: bool) -> str:
