@@ -39,7 +39,12 @@ def e025() -> list[Any]:
 def tombstoned_person_and_guardian(settings: Any, portone: FakePortOne, make_user: Any) -> str:
     """A deleted account's person (blocked for 90 days) and a guardian's live consent, both
     hashed under the hash key configured now; the guardian's link token."""
-    configure(settings, TOMBSTONE_RETENTION=timedelta(days=90), CHILD_POLICY="guardian")
+    configure(
+        settings,
+        TOMBSTONE_RETENTION=timedelta(days=90),
+        CHILD_POLICY="guardian",
+        SITE_URL="https://www.example.kr",
+    )
     closed = make_user()
     assert verify(client_for(closed), portone).status_code == 201
     closed.delete()
