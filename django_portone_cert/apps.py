@@ -13,7 +13,7 @@ class PortOneCertConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in
         from django.db.models.signals import post_delete, post_save, pre_delete
 
-        from . import checks  # noqa: F401  (registers the system checks)
+        from .checks import register_checks
         from .masking import install_pii_masking
         from .models import VerifiedIdentity
         from .receivers import (
@@ -23,6 +23,7 @@ class PortOneCertConfig(AppConfig):
             remember_deleted_person,
         )
 
+        register_checks()
         install_pii_masking()
         user_logged_in.connect(
             follow_login_session_key, dispatch_uid="portone_cert_follow_login_session_key"

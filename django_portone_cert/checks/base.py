@@ -1,0 +1,50 @@
+"""What every concern's checks share: the setting's name in messages and the shapes of values."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+
+from ..conf import DEFAULTS, SETTING_NAME
+
+
+def named(key: str) -> str:
+    return f'settings.{SETTING_NAME}["{key}"]'
+
+
+def configured() -> dict[str, Any] | None:
+    """``settings.PORTONE_CERT`` (``{}`` when unset), or None when it is not a dict (E001)."""
+    config = getattr(settings, SETTING_NAME, None)
+    if config is None:
+        return {}
+    return config if isinstance(config, dict) else None
+
+
+def values(config: dict[str, Any]) -> Callable[[str], Any]:
+    """The value of a key as the app reads it: the project's, else the default."""
+    return {**DEFAULTS, **config}.get
+
+
+def positive_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and value > 0
+
+
+def is_timeout(value: Any) -> bool:
+    if positive_number(value):
+        return True
+    return (
+        isinstance(value, tuple | list)
+        and len(value) == 2
+        and all(positive_number(part) for part in value)
+    )
+
+
+def is_duration(value: Any, *, optional: bool) -> bool:
+    if value is None:
+        return optional
+    if isinstance(value, timedelta):
+        return value > timedelta(0)
+    return positive_number(value)

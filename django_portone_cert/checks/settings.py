@@ -1,0 +1,171 @@
+"""The settings as a whole: ``check_settings`` gathers every concern's value checks, and owns
+what belongs to none (attempts, ages, durations, flags, cache, sessions, unknown keys)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from django.apps import AppConfig
+from django.conf import settings
+from django.core.checks import CheckMessage, Error, Warning
+
+from ..ages import RULES
+from ..conf import DEFAULTS, SETTING_NAME
+from .base import configured, is_duration, named, values
+from .keys import key_errors
+from .portone import portone_errors, transport_errors
+from .sandbox import sandbox_errors
+
+
+def check_settings(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """Every value of ``settings.PORTONE_CERT``, by concern."""
+    config = configured()
+    if config is None:
+        return [
+            Error(
+                f"settings.{SETTING_NAME} must be a dict.",
+                hint='PORTONE_CERT = {"IMP_KEY": "...", "IMP_SECRET": "...", "IMP_CODE": "imp..."}',
+                id="portone_cert.E001",
+            )
+        ]
+    value = values(config)
+    return [
+        *portone_errors(value),
+        *transport_errors(value),
+        *attempt_errors(value),
+        *age_errors(value),
+        *environment_errors(value),
+        *sandbox_errors(value),
+        *key_errors(value),
+        *unknown_keys(config),
+    ]
+
+
+def attempt_errors(value: Callable[[str], Any]) -> list[CheckMessage]:
+    """What one attempt may cost, and how long things last."""
+    errors: list[CheckMessage] = []
+    lookups = value("ATTEMPT_MAX_LOOKUPS")
+    if not isinstance(lookups, int) or isinstance(lookups, bool) or not 1 <= lookups <= 10:
+        errors.append(
+            Error(
+                f"{named('ATTEMPT_MAX_LOOKUPS')} must be a whole number from 1 to 10.",
+                hint="Each lookup is a request to PortOne; 3 lets a visitor retry a timeout.",
+                id="portone_cert.E030",
+            )
+        )
+
+    visitors = value("VISITOR_ATTEMPTS_PER_HOUR")
+    if visitors is not None and (
+        not isinstance(visitors, int) or isinstance(visitors, bool) or visitors < 1
+    ):
+        errors.append(
+            Error(
+                f"{named('VISITOR_ATTEMPTS_PER_HOUR')} must be a whole number above 0, or None.",
+                hint="The most attempts all visitors together may start in an hour "
+                "(sign-up, recovery, guardian). None removes the cap.",
+                id="portone_cert.E032",
+            )
+        )
+    for key, optional in (
+        ("ATTEMPT_TTL", False),
+        ("MAX_CERTIFICATION_AGE", False),
+        ("REVERIFY_AFTER", True),
+        ("CLAIM_TTL", False),
+        ("FAILED_ATTEMPT_RETENTION", False),
+        ("TOMBSTONE_RETENTION", True),
+    ):
+        if not is_duration(value(key), optional=optional):
+            errors.append(
+                Error(
+                    f"{named(key)} must be a positive timedelta or number of seconds"
+                    + (" or None." if optional else "."),
+                    id="portone_cert.E010",
+                )
+            )
+    return errors
+
+
+def age_errors(value: Callable[[str], Any]) -> list[CheckMessage]:
+    """The gates' default age and rule."""
+    errors: list[CheckMessage] = []
+    min_age = value("MIN_AGE")
+    if not isinstance(min_age, int) or isinstance(min_age, bool) or not 0 <= min_age <= 150:
+        errors.append(
+            Error(
+                f"{named('MIN_AGE')} must be a whole number of years.",
+                id="portone_cert.E008",
+            )
+        )
+    if value("AGE_RULE") not in RULES:
+        errors.append(
+            Error(
+                f"{named('AGE_RULE')} must be one of {', '.join(RULES)}.",
+                hint='"full" is 만 나이 (민법); "year" is 연 나이 (청소년보호법).',
+                id="portone_cert.E009",
+            )
+        )
+    return errors
+
+
+def environment_errors(value: Callable[[str], Any]) -> list[CheckMessage]:
+    """Flags, and what the app needs of the project: the cache, DRF, server-side sessions."""
+    errors: list[CheckMessage] = []
+    for key in (
+        "ALLOW_TEST_CHANNEL",
+        "ONE_ACCOUNT_PER_PERSON",
+        "DELETE_AFTER_VERIFY",
+        "SANDBOX",
+        "REQUIRE_CI",
+        "STORE_PHONE",
+        "STORE_DI",
+        "ANONYMOUS_VERIFICATION",
+    ):
+        if not isinstance(value(key), bool):
+            errors.append(Error(f"{named(key)} must be True or False.", id="portone_cert.E011"))
+    if value("CACHE") not in settings.CACHES:
+        errors.append(
+            Error(
+                f"{named('CACHE')} names a cache alias that settings.CACHES does not define.",
+                hint="The access token is shared through this cache.",
+                id="portone_cert.E012",
+            )
+        )
+
+    if "rest_framework" not in settings.INSTALLED_APPS:
+        errors.append(
+            Error(
+                '"rest_framework" is not in INSTALLED_APPS.',
+                hint="django_portone_cert's API is built on Django REST framework.",
+                id="portone_cert.E013",
+            )
+        )
+    session_engine = getattr(settings, "SESSION_ENGINE", "")
+    if value("ANONYMOUS_VERIFICATION") is True and session_engine.endswith("signed_cookies"):
+        errors.append(
+            Error(
+                f"{named('ANONYMOUS_VERIFICATION')} needs a server-side session: a visitor's "
+                "result is bound to the session key, which signed_cookies changes on every write.",
+                hint='Use SESSION_ENGINE "django.contrib.sessions.backends.db" (or cache, '
+                "cached_db).",
+                id="portone_cert.E031",
+            )
+        )
+    return errors
+
+
+def unknown_keys(config: dict[str, Any]) -> list[CheckMessage]:
+    """W002: a key the app does not know, usually a typo."""
+    errors: list[CheckMessage] = []
+    unknown = sorted(set(config) - set(DEFAULTS))
+    if unknown:
+        errors.append(
+            Warning(
+                f"settings.{SETTING_NAME} has unknown keys: {', '.join(map(str, unknown))}.",
+                hint=f"Known keys: {', '.join(DEFAULTS)}.",
+                id="portone_cert.W002",
+            )
+        )
+    return errors
