@@ -23,9 +23,9 @@ from django.utils import timezone
 from . import ages
 from .ages import AgeRule, AgeThreshold
 from .conf import app_settings
+from .core.rules import is_child
 from .models import SANDBOX_PROVIDER, GuardianConsent, VerifiedIdentity
 from .sandbox import sandbox_enabled
-from .services import is_child
 
 
 class Verified(Protocol):

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .conf import app_settings
+from .core.attempts import database_guard
 from .exceptions import (
     ConfigurationError,
     ConsentNotNeeded,
@@ -31,7 +32,6 @@ from .exceptions import (
 from .gates import counts_as_verified, needs_guardian_consent
 from .masking import mask_name
 from .models import GuardianConsent, GuardianConsentRequest, VerifiedIdentity
-from .services import database_guard
 from .signals import guardian_consent_requested
 
 #: A child's new ask inside this interval gets the link just made (nothing new is sent).

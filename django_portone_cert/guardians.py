@@ -21,6 +21,9 @@ from django.views.decorators.debug import sensitive_variables
 
 from . import ages, crypto
 from .conf import app_settings
+from .core.attempts import AttemptRun, database_guard, spend, start_attempt
+from .core.identities import delete_at_portone_after_commit
+from .core.rules import is_child
 from .exceptions import (
     AttemptMismatch,
     CiMissing,
@@ -50,16 +53,6 @@ from .models import (
     VerifiedIdentity,
 )
 from .portone import Certification
-from .services import (
-    AttemptRun,
-    consume_attempt,
-    database_guard,
-    delete_at_portone_after_commit,
-    is_child,
-    read_result,
-    rotate_session,
-    start_attempt,
-)
 from .signals import guardian_consent_revoked, guardian_consented
 
 __all__ = [
@@ -134,8 +127,7 @@ def certify_guardian(
         raise InvalidRequest()
     with AttemptRun(user, request) as run:
         consent_request = live_request(token)
-        attempt, certification = read_result(
-            run,
+        attempt, certification = run.read_result(
             imp_uid=imp_uid,
             merchant_uid=merchant_uid,
             purpose=CertificationAttempt.Purpose.GUARDIAN,
@@ -148,9 +140,6 @@ def certify_guardian(
         _check_guardian_limit(certification.ci, consent_request.child_id)
         child_name = child_identity.name
         attestation = attestation_sentence(mask_name(child_name), site_name(request))
-        # Before anything is kept: a session that cannot be written stores no consent.
-        rotate_session(attempt, request)
-        request.session.save()
         consent = _record_consent(attempt, certification, consent_request, attestation, request)
     delete_at_portone_after_commit(certification.imp_uid)
     return GuardianResult(consent=consent, child_name=child_name)
@@ -164,12 +153,13 @@ def _record_consent(
     attestation: str,
     request: HttpRequest,
 ) -> GuardianConsent:
-    """Consume the attempt and the link, and store the consent: all or nothing."""
+    """Spend the attempt (the session rotates), take the link and store the consent: all or
+    nothing, so a session that cannot be written stores no consent."""
     now = timezone.now()
     child = consent_request.child
     try:
         with database_guard(), transaction.atomic():
-            consume_attempt(attempt, certification.imp_uid)
+            spend(attempt, certification.imp_uid, request)
             taken = GuardianConsentRequest.objects.filter(
                 pk=consent_request.pk, used_at__isnull=True, expires_at__gt=now
             ).update(used_at=now)
@@ -263,8 +253,7 @@ def revoke_by_guardian(
         consent = live_consent_for(consent_request)
         if consent is None:
             raise ConsentRequestExpired()
-        attempt, certification = read_result(
-            run,
+        attempt, certification = run.read_result(
             imp_uid=imp_uid,
             merchant_uid=merchant_uid,
             purpose=CertificationAttempt.Purpose.GUARDIAN,
@@ -274,9 +263,7 @@ def revoke_by_guardian(
         hashes = crypto.keyed_hashes(certification.ci) if certification.ci else []
         if not consent.guardian_ci_hash or consent.guardian_ci_hash not in hashes:
             raise IdentityMismatch()  # only the guardian who consented withdraws
-        rotate_session(attempt, request)
-        request.session.save()
-        consume_attempt(attempt, certification.imp_uid)
+        spend(attempt, certification.imp_uid, request)
     delete_at_portone_after_commit(certification.imp_uid)
     revoke_guardian_consent(consent, by="guardian", request=request)
     return consent

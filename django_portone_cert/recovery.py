@@ -25,18 +25,12 @@ from django.utils.http import urlsafe_base64_encode
 from django.views.decorators.debug import sensitive_variables
 
 from .conf import app_settings
+from .core.attempts import AttemptRun, spend
+from .core.identities import delete_at_portone_after_commit
 from .exceptions import CiMissing, TestChannel
 from .masking import mask_username
 from .models import SANDBOX_PROVIDER, CertificationAttempt, VerifiedIdentity
 from .sandbox import sandbox_enabled
-from .services import (
-    AttemptRun,
-    Purpose,
-    consume_attempt,
-    delete_at_portone_after_commit,
-    read_result,
-    rotate_session,
-)
 from .signals import accounts_found
 
 logger = logging.getLogger("django_portone_cert")
@@ -123,12 +117,10 @@ def describe_account(user: Any) -> RecoveredAccount:
 
 
 @sensitive_variables()
-def recover(
-    *, user: Any, imp_uid: str, merchant_uid: str, request: HttpRequest | None = None
-) -> Recovery:
+def recover(*, user: Any, imp_uid: str, merchant_uid: str, request: HttpRequest) -> Recovery:
     """Read a recovery result from PortOne and answer the person's accounts.
 
-    Every rule of a verification holds (:func:`services.read_result`): the attempt
+    Every rule of a verification holds (:meth:`AttemptRun.read_result`): the attempt
     is the requester's (their session), minted for recovery, unexpired, the result
     completed, fresh, unused, from the LIVE channel. A result without a CI cannot
     name anyone: ``ci_missing`` whatever ``REQUIRE_CI`` says; nor can one typed into
@@ -137,8 +129,10 @@ def recover(
     the session's previous key cannot replay or read anything.
     """
     with AttemptRun(user, request) as run:
-        attempt, certification = read_result(
-            run, imp_uid=imp_uid, merchant_uid=merchant_uid, purpose=Purpose.RECOVERY
+        attempt, certification = run.read_result(
+            imp_uid=imp_uid,
+            merchant_uid=merchant_uid,
+            purpose=CertificationAttempt.Purpose.RECOVERY,
         )
         if certification.provider == SANDBOX_PROVIDER and not sandbox_enabled():
             raise TestChannel()
@@ -147,10 +141,7 @@ def recover(
         # All that can fail before the attempt is spent: an outage here is recorded on it.
         users = find_accounts(certification.ci)
         accounts = [describe_account(found) for found in users]
-        rotate_session(attempt, request)
-        if request is not None:
-            request.session.save()
-        consume_attempt(attempt, certification.imp_uid)
+        spend(attempt, certification.imp_uid, request)
     logger.info("Account recovery: %d account(s) found (attempt %s).", len(accounts), attempt.pk)
     transaction.on_commit(
         lambda: accounts_found.send(

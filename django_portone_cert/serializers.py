@@ -17,7 +17,7 @@ from .guardians import consent_state
 from .masking import mask_name
 from .models import CertificationAttempt, VerifiedIdentity
 from .portone import IMP_UID_PATTERN, MINTED_ID_PATTERN
-from .services import Verification
+from .verification import Verification
 
 
 def _v2() -> bool:

@@ -1,6 +1,6 @@
 """Verification before sign-up: the visitor's result waits on their attempt for the claim.
 
-:func:`services.verify_certification` keeps a visitor's result (encrypted) on their
+:func:`verification.verify_certification` keeps a visitor's result (encrypted) on their
 attempt, bound to their freshly rotated session key. The site's sign-up view asks
 :func:`pending_verification` who verified and, once the account exists, calls
 :func:`claim_verification` to attach the result to it.
@@ -8,32 +8,32 @@ attempt, bound to their freshly rotated session key. The site's sign-up view ask
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.contrib.sessions.backends.base import SessionBase
 from django.http import HttpRequest
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
-from . import ages, crypto
+from . import ages
 from .ages import AgeRule
 from .conf import app_settings
-from .exceptions import ChildNotAllowed, NoPendingVerification
+from .core.attempts import spend
+from .core.identities import send_verified_after_commit, store_identity
+from .core.rules import check_child, person_hash
+from .core.sessions import current_session_key
+from .exceptions import ChildNotAllowed, InvalidRequest, NoPendingVerification
+from .fields import seal
 from .models import CertificationAttempt, VerifiedIdentity
 from .portone import Certification
-from .services import (
-    BOUND_SESSION_KEY,
-    SESSION_KEY,
-    check_child,
-    check_person,
-    current_session_key,
-    database_guard,
-    fill_identity,
-    identity_conflict,
-    send_verified_after_commit,
-)
+
+#: Where a visitor's verified attempt is remembered until the sign-up claims it.
+SESSION_KEY = "portone_cert_verified"
+
+#: The session key the waiting result is bound to (to re-bind it when login rotates the key).
+BOUND_SESSION_KEY = "portone_cert_bound_to"
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,25 @@ class PendingVerification:
 
     def age(self, rule: AgeRule | None = None, on: date | None = None) -> int:
         return ages.age(self.birth_date, rule or app_settings.AGE_RULE, on)
+
+
+@sensitive_variables()
+def hold_for_signup(
+    attempt: CertificationAttempt, certification: Certification, request: HttpRequest | None
+) -> None:
+    """Keep a visitor's result (sealed) on their attempt for the sign-up, bound to a freshly
+    rotated session key: whoever held the session's previous key holds nothing now, and the
+    result is claimed only from the new key's session."""
+    if request is None:
+        raise InvalidRequest()
+
+    def remember(session: SessionBase, new_key: str) -> None:
+        session[SESSION_KEY] = attempt.merchant_uid
+        session[BOUND_SESSION_KEY] = new_key
+
+    # Sealed here, so no ORM frame ever holds the result in the clear.
+    sealed = seal(attempt, "result", certification.to_json())
+    spend(attempt, certification.imp_uid, request, remember=remember, result=sealed)
 
 
 def _pending_attempt(request: HttpRequest) -> CertificationAttempt | None:
@@ -106,7 +125,6 @@ def pending_verification(request: HttpRequest) -> PendingVerification | None:
         _refuse_a_child(attempt, certification)
     except ChildNotAllowed:
         return None
-    ci_hash = crypto.keyed_hash(certification.ci) if certification.ci else ""
     return PendingVerification(
         merchant_uid=attempt.merchant_uid,
         name=certification.name or "",
@@ -114,7 +132,7 @@ def pending_verification(request: HttpRequest) -> PendingVerification | None:
         gender=certification.gender or "",
         provider=certification.provider,
         verified_at=attempt.completed_at or timezone.now(),
-        has_account=bool(ci_hash)
+        has_account=bool(certification.ci)
         and VerifiedIdentity.objects.for_ci(certification.ci or "").exists(),
     )
 
@@ -147,26 +165,18 @@ def claim_verification(request: HttpRequest, user: Any) -> VerifiedIdentity:
         raise NoPendingVerification()
     certification = Certification.from_json(attempt.result)
     _refuse_a_child(attempt, certification)
-    ci_hash = crypto.keyed_hash(certification.ci) if certification.ci else ""
-    check_person(crypto.keyed_hashes(certification.ci) if certification.ci else [], user)
-    now = timezone.now()
-    try:
-        with database_guard(), transaction.atomic():
-            locked = CertificationAttempt.objects.select_for_update().get(pk=attempt.pk)
-            if locked.claimed_at is not None:
-                raise NoPendingVerification()
-            identity = VerifiedIdentity.objects.select_for_update().filter(user_id=user.pk).first()
-            created = identity is None
-            identity = identity or VerifiedIdentity(user=user)
-            fill_identity(identity, certification, ci_hash, now)
-            identity.save()
-            locked.user = user
-            locked.claimed_at = now
-            locked.result = ""
-            locked.save(update_fields=["user", "claimed_at", "result"])
-    except IntegrityError as err:
-        raise identity_conflict(ci_hash, user) from err
+    ci_hash = person_hash(certification, user)
+
+    def claim(now: datetime) -> None:
+        locked = CertificationAttempt.objects.select_for_update().get(pk=attempt.pk)
+        if locked.claimed_at is not None:
+            raise NoPendingVerification()
+        attempt.user, attempt.claimed_at, attempt.result = user, now, ""
+        attempt.save(update_fields=["user", "claimed_at", "result"])
+
+    stored = store_identity(user, certification, ci_hash, claim)
     request.session.pop(SESSION_KEY, None)
     request.session.pop(BOUND_SESSION_KEY, None)
-    send_verified_after_commit(identity, user, locked, created, request)
-    return identity
+    # A claim is a first verification of the account, never "the same person again".
+    send_verified_after_commit(replace(stored, changed=None), user, attempt, request)
+    return stored.identity

@@ -31,6 +31,7 @@ from .exceptions import (
 )
 from .gates import counts_as_verified, get_identity
 from .messages import RECOVERY_PAGE_MESSAGES, verify_page_messages
+from .models import CertificationAttempt
 from .openapi import describe
 from .sandbox import sandbox_enabled
 from .serializers import (
@@ -286,7 +287,9 @@ class RecoveryPrepareView(PortOneCertAPIView):
     )
     def post(self, request: Request) -> Response:
         attempt = services.start_attempt(
-            user=request.user, request=request._request, purpose=services.Purpose.RECOVERY
+            user=request.user,
+            request=request._request,
+            purpose=CertificationAttempt.Purpose.RECOVERY,
         )
         return Response(AttemptSerializer(attempt).data, status=status.HTTP_201_CREATED)
 

@@ -66,3 +66,128 @@ def test_only_the_sandbox_and_testing_import_the_fake() -> None:
         if not any(_parts(path)[: len(prefix)] == prefix for prefix in allowed)
     }
     assert {path: names for path, names in offenders.items() if names} == {}
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+MODULES = {_module_name(path): path for path in PACKAGE.rglob("*.py")}
+
+
+def _edges(path: Path) -> set[str]:
+    """The package's modules that ``path`` imports, at any depth (function-level included):
+    ``from x import y`` counts as importing ``x.y`` when that is a module, else ``x``."""
+    module = _module_name(path)
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names if alias.name in MODULES)
+        elif isinstance(node, ast.ImportFrom):
+            base = package.split(".")
+            if node.level:
+                base = base[: len(base) - node.level + 1]
+                name = ".".join([*base, node.module] if node.module else base)
+            else:
+                name = node.module or ""
+            for alias in node.names:
+                target = f"{name}.{alias.name}"
+                if target in MODULES:
+                    found.add(target)
+                elif name in MODULES:
+                    found.add(name)
+    found.discard(module)
+    return found
+
+
+GRAPH = {name: _edges(path) for name, path in MODULES.items()}
+
+FLOWS = {
+    "verification",
+    "signup",
+    "recovery",
+    "guardians",
+    "guardian_links",
+    "services",
+    "views",
+    "serializers",
+    "gates",
+    "decorators",
+    "mixins",
+    "permissions",
+    "admin",
+    "receivers",
+    "contrib",
+    "management",
+    "sandbox",
+    "testing",
+    "urls",
+}
+
+
+def test_the_core_imports_no_flow() -> None:
+    """``core`` is what the flows build on: it never reaches up into one (allauth's internal/)."""
+    offenders = {
+        name: sorted(
+            target
+            for target in targets
+            if target.split(".")[1] in FLOWS or target == "django_portone_cert"
+        )
+        for name, targets in GRAPH.items()
+        if name.startswith("django_portone_cert.core")
+    }
+    assert {name: found for name, found in offenders.items() if found} == {}
+    assert any(name.startswith("django_portone_cert.core.") for name in GRAPH)
+
+
+def test_nothing_imports_in_a_circle() -> None:
+    """No import cycle among the package's modules, function-level imports included."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    cycles: list[list[str]] = []
+
+    def visit(node: str) -> None:  # Tarjan's strongly connected components
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for target in sorted(GRAPH.get(node, ())):
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                cycles.append(sorted(component))
+
+    for name in sorted(GRAPH):
+        if name not in index:
+            visit(name)
+    assert cycles == []
+
+
+def test_no_module_getattr_outside_the_settings() -> None:
+    """Names are imported where they are used, so type checkers see every one."""
+    offenders = sorted(
+        "/".join(_parts(path))
+        for path in PACKAGE.rglob("*.py")
+        for node in ast.parse(path.read_text()).body
+        if isinstance(node, ast.FunctionDef) and node.name == "__getattr__"
+    )
+    assert offenders == []
+
+
+def test_services_is_a_facade_of_eager_imports() -> None:
+    from django_portone_cert import services
+
+    tree = ast.parse((PACKAGE / "services.py").read_text())
+    assert not [node for node in tree.body if isinstance(node, ast.FunctionDef | ast.ClassDef)]
+    assert all(callable(getattr(services, name)) for name in services.__all__)

@@ -12,6 +12,7 @@ import pytest
 from django.db import connection, connections
 
 from django_portone_cert import services
+from django_portone_cert.core import rules
 from django_portone_cert.exceptions import IdentityInUse, PortOneCertError
 from django_portone_cert.models import CertificationAttempt, VerifiedIdentity
 from django_portone_cert.testing import FakePortOne
@@ -142,7 +143,7 @@ def test_race_ten_threads_one_person(
         pytest.skip("the race is run on PostgreSQL (DATABASE_URL=postgres://…)")
     if not early_check:
         # Without the friendly early answer, the unique index alone must decide.
-        monkeypatch.setattr(services, "check_person", lambda *args: None)
+        monkeypatch.setattr(rules, "check_person", lambda *args: None)
     fake = FakePortOne()
     users = [make_user() for _ in range(10)]
     jobs = []

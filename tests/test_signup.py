@@ -14,7 +14,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from django_portone_cert import services, signup
+from django_portone_cert import signup
 from django_portone_cert.checks import check_settings
 from django_portone_cert.exceptions import IdentityInUse, NoPendingVerification
 from django_portone_cert.models import CertificationAttempt, VerifiedIdentity
@@ -182,7 +182,7 @@ def test_a_session_naming_the_attempt_is_not_enough(
     assert verify(visitor, portone).status_code == 201
     attempt = CertificationAttempt.objects.get(status="verified")
     forged = SessionStore()
-    forged[services.SESSION_KEY] = attempt.merchant_uid
+    forged[signup.SESSION_KEY] = attempt.merchant_uid
     forged.save()
     assert signup.pending_verification(request_with_session(forged.session_key)) is None
     with pytest.raises(NoPendingVerification):
