@@ -169,6 +169,12 @@ class IdentitySerializer(serializers.ModelSerializer[VerifiedIdentity]):
         return consent_state(identity)
 
 
+class GuardianWithdrawalSerializer(serializers.Serializer[Any]):
+    """``guardian/<token>/withdrawal/``'s answer."""
+
+    revoked = serializers.BooleanField(default=True)
+
+
 class GuardianConsentResultSerializer(serializers.Serializer[Any]):
     """``guardian/<token>/certifications/``'s answer: consented, for whom (masked)."""
 

@@ -1,37 +1,46 @@
 from django.urls import include, path
 
-from . import views
 from .headers import guard_all
+from .views import guardians, recovery, verification
 
 app_name = "portone_cert"
 
 urlpatterns = [
-    path("prepare/", views.PrepareView.as_view(), name="prepare"),
-    path("certifications/", views.CertifyView.as_view(), name="certify"),
-    path("me/", views.MeView.as_view(), name="me"),
-    path("verify/", views.VerifyPageView.as_view(), name="verify"),
+    path("prepare/", verification.PrepareView.as_view(), name="prepare"),
+    path("certifications/", verification.CertifyView.as_view(), name="certify"),
+    path("me/", verification.MeView.as_view(), name="me"),
+    path("verify/", verification.VerifyPageView.as_view(), name="verify"),
     # 404 unless PORTONE_CERT["SANDBOX"] is on (and DEBUG).
     path("sandbox/", include("django_portone_cert.sandbox.urls")),
     # 404 unless PORTONE_CERT["ACCOUNT_RECOVERY"] is on.
-    path("recovery/", views.RecoveryPageView.as_view(), name="recover"),
-    path("recovery/prepare/", views.RecoveryPrepareView.as_view(), name="recovery_prepare"),
-    path("recovery/certifications/", views.RecoveryCertifyView.as_view(), name="recovery_certify"),
-    path("guardian/request/", views.GuardianAskView.as_view(), name="guardian_request"),
-    path("guardian/<str:token>/", views.GuardianPageView.as_view(), name="guardian"),
+    path("recovery/", recovery.RecoveryPageView.as_view(), name="recover"),
+    path("recovery/prepare/", recovery.RecoveryPrepareView.as_view(), name="recovery_prepare"),
+    path(
+        "recovery/certifications/",
+        recovery.RecoveryCertifyView.as_view(),
+        name="recovery_certify",
+    ),
+    path("guardian/request/", guardians.GuardianAskView.as_view(), name="guardian_request"),
+    path("guardian/<str:token>/", guardians.GuardianPageView.as_view(), name="guardian"),
     path(
         "guardian/<str:token>/revoke/",
-        views.GuardianPageView.as_view(revoke=True),
+        guardians.GuardianPageView.as_view(revoke=True),
         name="guardian_revoke",
     ),
     path(
         "guardian/<str:token>/prepare/",
-        views.GuardianPrepareView.as_view(),
+        guardians.GuardianPrepareView.as_view(),
         name="guardian_prepare",
     ),
     path(
         "guardian/<str:token>/certifications/",
-        views.GuardianCertifyView.as_view(),
+        guardians.GuardianCertifyView.as_view(),
         name="guardian_certify",
+    ),
+    path(
+        "guardian/<str:token>/withdrawal/",
+        guardians.GuardianWithdrawView.as_view(),
+        name="guardian_withdraw",
     ),
 ]
 

@@ -99,18 +99,17 @@ def consent_body(imp_uid: str, merchant_uid: str) -> dict[str, Any]:
 def guardian_verify(
     client: APIClient, portone: FakePortOne, token: str, action: str = "", **person: Any
 ) -> Any:
-    """prepare → a result at the fake PortOne → certifications/, on the guardian's link."""
+    """prepare → a result at the fake PortOne → certifications/ (or, with ``action="revoke"``,
+    withdrawal/), on the guardian's link."""
     prepared = client.post(f"/portone-cert/guardian/{token}/prepare/")
     assert prepared.status_code == 201, prepared.content
     attempt = prepared.json()
     imp_uid = portone.add_certification(merchant_uid=attempt["merchant_uid"], **person)
-    query = f"?action={action}" if action else ""
-    body = certify_body(imp_uid, attempt["merchant_uid"])
-    if not action:
-        body = consent_body(imp_uid, attempt["merchant_uid"])
-    return client.post(
-        f"/portone-cert/guardian/{token}/certifications/{query}", body, format="json"
-    )
+    if action == "revoke":
+        body = certify_body(imp_uid, attempt["merchant_uid"])
+        return client.post(f"/portone-cert/guardian/{token}/withdrawal/", body, format="json")
+    body = consent_body(imp_uid, attempt["merchant_uid"])
+    return client.post(f"/portone-cert/guardian/{token}/certifications/", body, format="json")
 
 
 # --- CHILD_POLICY "refuse" (the default) ---
@@ -620,3 +619,23 @@ def test_check_deploy_names_the_law(settings: Any) -> None:
     out = StringIO()
     call_command("check", deploy=True, stdout=out, stderr=out)
     assert "portone_cert.W050" in out.getvalue() and "§22-2" in out.getvalue()
+
+
+def test_a_withdrawal_is_not_hidden_behind_a_query_on_the_consent_url(
+    api_version: str, settings: Any, portone: FakePortOne, make_user: Any
+) -> None:
+    """``?action=revoke`` on ``certifications/`` is no second endpoint: withdrawal has its own."""
+    configure(settings, CHILD_POLICY="guardian", SITE_URL="https://www.example.kr")
+    child = make_user()
+    assert verify(client_for(child), portone, **CHILD).status_code == 201
+    token = token_of(services.request_guardian_consent(child))
+    assert guardian_verify(APIClient(), portone, token, **GUARDIAN).status_code == 201
+    guardian = APIClient()
+    attempt = guardian.post(f"/portone-cert/guardian/{token}/prepare/").json()
+    imp_uid = portone.add_certification(merchant_uid=attempt["merchant_uid"], **GUARDIAN)
+    body = certify_body(imp_uid, attempt["merchant_uid"])
+    response = guardian.post(
+        f"/portone-cert/guardian/{token}/certifications/?action=revoke", body, format="json"
+    )
+    assert response.status_code == 400  # a consent without the guardian's yes: invalid
+    assert GuardianConsent.objects.get(child=child).revoked_at is None

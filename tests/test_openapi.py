@@ -56,3 +56,11 @@ def test_the_schema_follows_the_running_version(api_version: str) -> None:
     else:
         assert request == {"imp_uid", "merchant_uid"}
         assert {"imp_code", "channel_key", "pg"} <= attempt
+
+
+def test_the_guardians_withdrawal_is_its_own_described_endpoint(schema: dict[str, Any]) -> None:
+    paths = schema["paths"]
+    withdraw = paths["/guardian/{token}/withdrawal/"]["post"]
+    assert {"200", "400", "409"} <= set(withdraw["responses"])
+    consent = paths["/guardian/{token}/certifications/"]["post"]
+    assert not [p for p in consent.get("parameters", []) if p.get("name") == "action"]

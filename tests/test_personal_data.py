@@ -197,7 +197,7 @@ def test_error_report_after_a_visitor_verification_shows_no_name(
     request.session = DBStore(session_id)
     request.user = AnonymousUser()
     request._dont_enforce_csrf_checks = True
-    from django_portone_cert.views import CertifyView
+    from django_portone_cert.views.verification import CertifyView
 
     with pytest.raises(UpdateError) as caught:
         CertifyView.as_view()(request)
