@@ -9,6 +9,7 @@ asks are bounded (``GUARDIAN_DAILY_LINKS``), since each one is a message the sit
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -45,6 +46,10 @@ ATTESTATION = _(
     "I am the legal guardian (법정대리인) of %(child)s, and I consent to %(site)s "
     "processing %(child)s's personal data."
 )
+
+#: A link's secret: 32 random bytes, url-safe base64 (43 characters); anything else names none.
+TOKEN_BYTES = 32
+TOKEN_RE = re.compile(r"\A[A-Za-z0-9_-]{43}\Z")
 
 
 def token_hash(token: str) -> str:
@@ -90,7 +95,7 @@ def request_guardian_consent(
     (e-mail, SMS, 알림톡). The child's earlier unused links stop working: one live link
     per child.
     """
-    token = secrets.token_urlsafe(32)
+    token = secrets.token_urlsafe(TOKEN_BYTES)
     url = guardian_link(token)  # without SITE_URL nothing is made
     now = timezone.now()
     with transaction.atomic():
@@ -163,7 +168,7 @@ def ask_guardian_consent(child: Any, *, request: HttpRequest) -> GuardianConsent
 
 def find_request(token: str) -> GuardianConsentRequest | None:
     """The request a link names, used or not, live or not (None if there is none)."""
-    if not isinstance(token, str) or not 20 <= len(token) <= 64:
+    if not isinstance(token, str) or not TOKEN_RE.fullmatch(token):
         return None
     return (
         GuardianConsentRequest.objects.select_related("child")

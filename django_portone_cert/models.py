@@ -228,11 +228,6 @@ class VerifiedIdentity(models.Model):
     def meets_age(self, min_age: int, rule: AgeRule | None = None, on: date | None = None) -> bool:
         return ages.meets_age(self.birth_date, min_age, rule or app_settings.AGE_RULE, on)
 
-    def is_verification_current(self, now: datetime | None = None) -> bool:
-        """False when ``REVERIFY_AFTER`` is set and this verification is older than it."""
-        max_age = app_settings.REVERIFY_AFTER
-        return max_age is None or (now or timezone.now()) - self.verified_at <= max_age
-
 
 class IdentityTombstone(models.Model):
     """The keyed CI hash of a deleted account's person, kept for ``TOMBSTONE_RETENTION``."""
@@ -344,7 +339,3 @@ class GuardianConsent(models.Model):
     def __str__(self) -> str:
         # No personal data: this string reaches logs and admin pages.
         return f"guardian consent #{self.pk} (user {self.child_id})"
-
-    @property
-    def is_live(self) -> bool:
-        return self.revoked_at is None

@@ -419,3 +419,15 @@ def test_the_admin_shows_the_attestation(
     admin.force_login(make_user(is_staff=True, is_superuser=True))
     page = admin.get(f"/admin/portone_cert/guardianconsent/{consent.pk}/change/").content.decode()
     assert escape(consent.attestation) in page and GUARDIAN["name"] not in page
+
+
+def test_a_link_token_has_one_shape() -> None:
+    """What the link maker mints is exactly what the finder accepts (no magic bounds)."""
+    import secrets
+
+    from django_portone_cert.guardian_links import TOKEN_BYTES, TOKEN_RE, find_request
+
+    assert all(TOKEN_RE.fullmatch(secrets.token_urlsafe(TOKEN_BYTES)) for _ in range(200))
+    assert find_request("x" * 42) is None
+    assert find_request("x" * 44) is None
+    assert find_request("x" * 42 + "!") is None

@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from django_portone_cert.gates import AgeGate, Outcome
 from django_portone_cert.masking import mask_ci, mask_name
 from django_portone_cert.models import CertificationAttempt, VerifiedIdentity
 from django_portone_cert.testing import FakePerson
@@ -44,10 +45,13 @@ def test_age_uses_the_rule(identity: VerifiedIdentity, settings: Any) -> None:
 
 
 def test_verification_currency(identity: VerifiedIdentity, settings: Any) -> None:
-    assert identity.is_verification_current()
+    """``REVERIFY_AFTER`` is the gates' rule (one place: ``AgeGate.evaluate``)."""
+    gate = AgeGate(min_age=None)
+    assert gate.evaluate(identity.user, identity) is Outcome.ALLOWED
     settings.PORTONE_CERT = {**settings.PORTONE_CERT, "REVERIFY_AFTER": timedelta(days=365)}
-    assert identity.is_verification_current()
-    assert not identity.is_verification_current(now=timezone.now() + timedelta(days=366))
+    assert gate.evaluate(identity.user, identity) is Outcome.ALLOWED
+    later = timezone.now() + timedelta(days=366)
+    assert gate.evaluate(identity.user, identity, now=later) is Outcome.REVERIFICATION_REQUIRED
 
 
 def test_attempt_defaults(user: Any, settings: Any) -> None:
