@@ -8,14 +8,15 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parent.parent / "django_portone_cert"
 
 
-def _imports(path: Path) -> set[str]:
-    """Absolute names of the modules ``path`` imports, relative imports resolved."""
+def _import_nodes(path: Path) -> list[tuple[str, list[str]]]:
+    """Every import in ``path`` (at any depth) as (module, names): ``import x`` is ("x", []),
+    ``from .y import z`` is ("<package>.y", ["z"]), relative imports resolved."""
     module = ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts)
     package = module if path.name == "__init__.py" else module.rpartition(".")[0]
-    found: set[str] = set()
+    found: list[tuple[str, list[str]]] = []
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
+            found.extend((alias.name, []) for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
             base = package.split(".")
             if node.level:
@@ -23,8 +24,16 @@ def _imports(path: Path) -> set[str]:
                 name = ".".join([*base, node.module] if node.module else base)
             else:
                 name = node.module or ""
-            found.add(name)
-            found.update(f"{name}.{alias.name}" for alias in node.names)
+            found.append((name, [alias.name for alias in node.names]))
+    return found
+
+
+def _imports(path: Path) -> set[str]:
+    """Absolute names of the modules ``path`` imports, relative imports resolved."""
+    found: set[str] = set()
+    for name, names in _import_nodes(path):
+        found.add(name)
+        found.update(f"{name}.{alias}" for alias in names)
     return found
 
 
@@ -79,26 +88,14 @@ MODULES = {_module_name(path): path for path in PACKAGE.rglob("*.py")}
 def _edges(path: Path) -> set[str]:
     """The package's modules that ``path`` imports, at any depth (function-level included):
     ``from x import y`` counts as importing ``x.y`` when that is a module, else ``x``."""
-    module = _module_name(path)
-    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
     found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names if alias.name in MODULES)
-        elif isinstance(node, ast.ImportFrom):
-            base = package.split(".")
-            if node.level:
-                base = base[: len(base) - node.level + 1]
-                name = ".".join([*base, node.module] if node.module else base)
-            else:
-                name = node.module or ""
-            for alias in node.names:
-                target = f"{name}.{alias.name}"
-                if target in MODULES:
-                    found.add(target)
-                elif name in MODULES:
-                    found.add(name)
-    found.discard(module)
+    for name, names in _import_nodes(path):
+        for target in [f"{name}.{alias}" for alias in names] or [name]:
+            if target in MODULES:
+                found.add(target)
+            elif name in MODULES:
+                found.add(name)
+    found.discard(_module_name(path))
     return found
 
 

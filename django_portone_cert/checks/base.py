@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.checks import CheckMessage, Error
 
 from ..conf import DEFAULTS, SETTING_NAME
 
@@ -48,3 +49,21 @@ def is_duration(value: Any, *, optional: bool) -> bool:
     if isinstance(value, timedelta):
         return value > timedelta(0)
     return positive_number(value)
+
+
+def whole_number(value: Any, low: int, high: int | None = None) -> bool:
+    """An ``int`` (never a ``bool``) from ``low`` to ``high`` (no upper bound when None)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        return False
+    return low <= value and (high is None or value <= high)
+
+
+def number_errors(
+    value: Any, key: str, error_id: str, low: int, high: int | None, must: str, hint: str = ""
+) -> list[CheckMessage]:
+    """``key`` must be a whole number from ``low`` to ``high``: else one error, "``must``"."""
+    if whole_number(value, low, high):
+        return []
+    return [
+        Error(f"{named(key)} must be {must}.", hint=hint or None, id=f"portone_cert.{error_id}")
+    ]

@@ -11,18 +11,18 @@ from django.apps import AppConfig
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning
 
-from ..conf import CHILD_POLICIES, DEFAULTS, SETTING_NAME
-from .base import is_duration, named
+from ..conf import CHILD_POLICIES, SETTING_NAME
+from .base import configured, is_duration, named, number_errors, values
 
 
 def check_children(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
 ) -> list[CheckMessage]:
     """``CHILD_POLICY``, ``CHILD_AGE``, ``GUARDIAN_*`` and ``SITE_URL``."""
-    config = getattr(settings, SETTING_NAME, None)
-    if not isinstance(config, dict):
+    config = configured()
+    if config is None:
         return []  # E001 says it
-    value = {**DEFAULTS, **config}.get
+    value = values(config)
     errors: list[CheckMessage] = []
     if value("CHILD_POLICY") not in CHILD_POLICIES:
         errors.append(
@@ -34,15 +34,17 @@ def check_children(
             )
         )
     age = value("CHILD_AGE")
-    if isinstance(age, bool) or not isinstance(age, int) or not 1 <= age <= 19:
-        errors.append(
-            Error(
-                f"{named('CHILD_AGE')} must be a whole number of years from 1 to 19.",
-                hint="개인정보 보호법 §22-2 sets 14 (만 나이), the default.",
-                id="portone_cert.E051",
-            )
-        )
-    elif age < 14:
+    age_errors = number_errors(
+        age,
+        "CHILD_AGE",
+        "E051",
+        1,
+        19,
+        "a whole number of years from 1 to 19",
+        hint="개인정보 보호법 §22-2 sets 14 (만 나이), the default.",
+    )
+    errors += age_errors
+    if not age_errors and isinstance(age, int) and age < 14:
         errors.append(
             Warning(
                 f"{named('CHILD_AGE')} is below 14: children of {age} to 13 are treated "
@@ -60,14 +62,7 @@ def check_children(
             )
         )
     for key, error_id in (("GUARDIAN_DAILY_LINKS", "E055"), ("GUARDIAN_MAX_CHILDREN", "E056")):
-        number = value(key)
-        if isinstance(number, bool) or not isinstance(number, int) or not 1 <= number <= 100:
-            errors.append(
-                Error(
-                    f"{named(key)} must be a whole number from 1 to 100.",
-                    id=f"portone_cert.{error_id}",
-                )
-            )
+        errors += number_errors(value(key), key, error_id, 1, 100, "a whole number from 1 to 100")
     errors.extend(_check_site_url(value("SITE_URL"), value("CHILD_POLICY")))
     return errors
 

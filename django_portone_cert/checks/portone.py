@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning
 
 from ..conf import V2_MIN_READ_TIMEOUT
-from .base import is_timeout, named, positive_number
+from .base import is_timeout, named, number_errors, positive_number
 
 HINT_CONSOLE = "Find it in the PortOne console: 결제 연동 > 식별코드・API Keys > V1 API."
 HINT_CONSOLE_V2 = "Find it in the PortOne console: 결제 연동 > 식별코드・API Keys > V2 API."
@@ -119,13 +119,7 @@ def transport_errors(value: Callable[[str], Any]) -> list[CheckMessage]:
             )
         )
     retries, backoff = value("RETRIES"), value("RETRY_BACKOFF")
-    if not isinstance(retries, int) or isinstance(retries, bool) or not 0 <= retries <= 5:
-        errors.append(
-            Error(
-                f"{named('RETRIES')} must be a whole number from 0 to 5.",
-                id="portone_cert.E017",
-            )
-        )
+    errors += number_errors(retries, "RETRIES", "E017", 0, 5, "a whole number from 0 to 5")
     if not isinstance(backoff, int | float) or isinstance(backoff, bool) or backoff < 0:
         errors.append(
             Error(

@@ -11,15 +11,15 @@ from django.core.checks import CheckMessage, Error, Warning
 from django.urls import NoReverseMatch, reverse
 
 from ..conf import DEFAULTS, SETTING_NAME
-from .base import named
+from .base import configured, named
 
 
 def check_recovery(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
 ) -> list[CheckMessage]:
     """Account recovery (``ACCOUNT_RECOVERY``): E040, E041, E042, W040, W041."""
-    config = getattr(settings, SETTING_NAME, None)
-    if not isinstance(config, dict):
+    config = configured()
+    if config is None:
         return []  # E001 says it
     errors: list[CheckMessage] = []
     if not isinstance(config.get("RECOVERY_INCLUDE_STAFF", False), bool):

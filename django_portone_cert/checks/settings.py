@@ -12,7 +12,7 @@ from django.core.checks import CheckMessage, Error, Warning
 
 from ..ages import RULES
 from ..conf import DEFAULTS, SETTING_NAME
-from .base import configured, is_duration, named, values
+from .base import configured, is_duration, named, number_errors, values, whole_number
 from .keys import key_errors
 from .portone import portone_errors, transport_errors
 from .sandbox import sandbox_errors
@@ -46,21 +46,18 @@ def check_settings(
 
 def attempt_errors(value: Callable[[str], Any]) -> list[CheckMessage]:
     """What one attempt may cost, and how long things last."""
-    errors: list[CheckMessage] = []
-    lookups = value("ATTEMPT_MAX_LOOKUPS")
-    if not isinstance(lookups, int) or isinstance(lookups, bool) or not 1 <= lookups <= 10:
-        errors.append(
-            Error(
-                f"{named('ATTEMPT_MAX_LOOKUPS')} must be a whole number from 1 to 10.",
-                hint="Each lookup is a request to PortOne; 3 lets a visitor retry a timeout.",
-                id="portone_cert.E030",
-            )
-        )
+    errors = number_errors(
+        value("ATTEMPT_MAX_LOOKUPS"),
+        "ATTEMPT_MAX_LOOKUPS",
+        "E030",
+        1,
+        10,
+        "a whole number from 1 to 10",
+        hint="Each lookup is a request to PortOne; 3 lets a visitor retry a timeout.",
+    )
 
     visitors = value("VISITOR_ATTEMPTS_PER_HOUR")
-    if visitors is not None and (
-        not isinstance(visitors, int) or isinstance(visitors, bool) or visitors < 1
-    ):
+    if visitors is not None and not whole_number(visitors, 1):
         errors.append(
             Error(
                 f"{named('VISITOR_ATTEMPTS_PER_HOUR')} must be a whole number above 0, or None.",
@@ -90,15 +87,7 @@ def attempt_errors(value: Callable[[str], Any]) -> list[CheckMessage]:
 
 def age_errors(value: Callable[[str], Any]) -> list[CheckMessage]:
     """The gates' default age and rule."""
-    errors: list[CheckMessage] = []
-    min_age = value("MIN_AGE")
-    if not isinstance(min_age, int) or isinstance(min_age, bool) or not 0 <= min_age <= 150:
-        errors.append(
-            Error(
-                f"{named('MIN_AGE')} must be a whole number of years.",
-                id="portone_cert.E008",
-            )
-        )
+    errors = number_errors(value("MIN_AGE"), "MIN_AGE", "E008", 0, 150, "a whole number of years")
     if value("AGE_RULE") not in RULES:
         errors.append(
             Error(

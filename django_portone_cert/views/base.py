@@ -18,14 +18,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView, exception_handler
 
+from .. import exceptions as errors
 from ..conf import app_settings
-from ..exceptions import (
-    InvalidRequest,
-    PortOneCertError,
-    ServiceUnavailable,
-    error_class_name,
-    is_service_outage,
-)
 from ..messages import verify_page_messages
 from ..sandbox import sandbox_enabled
 from ..serializers import CertifyRequestSerializer
@@ -37,7 +31,7 @@ logger = logging.getLogger("django_portone_cert")
 class PortOneCertAPIException(exceptions.APIException):
     """An app error as DRF sees it: ``{"detail", "code"}`` with the error's status."""
 
-    def __init__(self, error: PortOneCertError) -> None:
+    def __init__(self, error: errors.PortOneCertError) -> None:
         self.status_code = error.http_status
         super().__init__(detail=str(error.message), code=error.code)
 
@@ -45,26 +39,29 @@ class PortOneCertAPIException(exceptions.APIException):
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF's handler, with a stable ``code`` beside ``detail`` in every error body.
 
-    A cache or database that could not be used (see ``is_service_outage``) answers
+    A cache or database that could not be used (see ``errors.is_service_outage``) answers
     503 ``service_unavailable`` as JSON, like every other error.
     """
-    if is_service_outage(exc):
+    if errors.is_service_outage(exc):
         logger.warning(
             "A cache or the database could not be used (%s): answering 503.",
-            error_class_name(exc),
+            errors.error_class_name(exc),
         )
-        exc = ServiceUnavailable()
+        exc = errors.ServiceUnavailable()
     if isinstance(exc, RequestDataTooBig | TooManyFieldsSent | TooManyFilesSent):
         # Django's limits on a body: a malformed request like any other, in JSON.
-        exc = PortOneCertAPIException(InvalidRequest())
-    if isinstance(exc, PortOneCertError):
+        exc = PortOneCertAPIException(errors.InvalidRequest())
+    if isinstance(exc, errors.PortOneCertError):
         exc = PortOneCertAPIException(exc)
     response = exception_handler(exc, context)
     if response is None or not isinstance(exc, exceptions.APIException):
         return response
     if isinstance(exc, exceptions.ValidationError | exceptions.ParseError):
         # A malformed body is "invalid" whatever DRF found wrong with it.
-        response.data = {"detail": InvalidRequest().message, "code": InvalidRequest.code}
+        response.data = {
+            "detail": errors.InvalidRequest().message,
+            "code": errors.InvalidRequest.code,
+        }
         if isinstance(exc, exceptions.ValidationError):
             response.data["errors"] = exc.detail
         return response

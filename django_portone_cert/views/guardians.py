@@ -29,12 +29,16 @@ from .base import GuardiansOn, PortOneCertAPIView, VisitorsSendCSRF, page_config
 from .base import submitted_result as submitted_ids
 
 
-class GuardianPrepareView(PortOneCertAPIView):
-    """``POST guardian/<token>/prepare/``: a guardian attempt, bound to the session and the link.
-
-    Anyone holding the link may start one (no account is needed to consent)."""
+@method_decorator(transaction.non_atomic_requests, name="dispatch")
+class GuardianLinkAPIView(PortOneCertAPIView):
+    """Anyone holding the link (no account is needed to consent); a visitor sends the CSRF
+    token. Not wrapped in ``ATOMIC_REQUESTS``: a refusal is recorded on the attempt."""
 
     permission_classes = [VisitorsSendCSRF]
+
+
+class GuardianPrepareView(GuardianLinkAPIView):
+    """``POST guardian/<token>/prepare/``: a guardian attempt, bound to the session and the link."""
 
     @describe(
         request=None,
@@ -55,12 +59,9 @@ def attested(request: Request) -> bool:
     return value is True or value in ("true", "on")
 
 
-@method_decorator(transaction.non_atomic_requests, name="dispatch")
-class GuardianCertifyView(PortOneCertAPIView):
+class GuardianCertifyView(GuardianLinkAPIView):
     """``POST guardian/<token>/certifications/``: the guardian's result and their yes to the
     page's sentence (``"attest": true``): the consent."""
-
-    permission_classes = [VisitorsSendCSRF]
 
     @describe(
         request=GuardianCertifyRequestSerializer,
@@ -76,12 +77,9 @@ class GuardianCertifyView(PortOneCertAPIView):
         )
 
 
-@method_decorator(transaction.non_atomic_requests, name="dispatch")
-class GuardianWithdrawView(PortOneCertAPIView):
+class GuardianWithdrawView(GuardianLinkAPIView):
     """``POST guardian/<token>/withdrawal/``: the guardian who consented verifies again and
     withdraws the consent (``identity_mismatch`` for anyone else)."""
-
-    permission_classes = [VisitorsSendCSRF]
 
     @describe(
         request=CertifyRequestSerializer,

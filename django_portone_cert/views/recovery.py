@@ -27,10 +27,18 @@ from .base import PortOneCertAPIView, RecoveryOn, VisitorsSendCSRF, page_config,
 RECOVERY_ERRORS = {**openapi.ERRORS, 404: openapi.ErrorSerializer}
 
 
-class RecoveryPrepareView(PortOneCertAPIView):
-    """``POST recovery/prepare/``: a new recovery attempt bound to the requester's session."""
+@method_decorator(transaction.non_atomic_requests, name="dispatch")
+class RecoveryAPIView(PortOneCertAPIView):
+    """Anyone while ``ACCOUNT_RECOVERY`` is on; a visitor sends the CSRF token.
+
+    Not wrapped in ``ATOMIC_REQUESTS``: a refused result must still leave its failure
+    recorded on the attempt."""
 
     permission_classes = [RecoveryOn, VisitorsSendCSRF]
+
+
+class RecoveryPrepareView(RecoveryAPIView):
+    """``POST recovery/prepare/``: a new recovery attempt bound to the requester's session."""
 
     @describe(
         request=None,
@@ -46,13 +54,10 @@ class RecoveryPrepareView(PortOneCertAPIView):
         return Response(AttemptSerializer(attempt).data, status=status.HTTP_201_CREATED)
 
 
-@method_decorator(transaction.non_atomic_requests, name="dispatch")
-class RecoveryCertifyView(PortOneCertAPIView):
+class RecoveryCertifyView(RecoveryAPIView):
     """``POST recovery/certifications/``: the verified person's accounts, masked, each with a
     one-time password reset link. The session key rotates on success (saved by the flow: an
     unwritable store answers 503)."""
-
-    permission_classes = [RecoveryOn, VisitorsSendCSRF]
 
     @describe(
         request=CertifyRequestSerializer,
