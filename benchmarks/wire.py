@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.harness import ROOT, machine, make_users, percentile, recreate_database
-from benchmarks.wire_count import count_work
+from benchmarks.wire_count import count_work, profile
 from benchmarks.wire_model import IMP_KEY, IMP_SECRET, self_signed, serve
 
 WIRE_DB = "portone_bench_wire"
@@ -102,11 +102,15 @@ class Certifier:
         self.limit = requests.Session()
         self.limit.trust_env = False  # no proxy from the environment: loopback only
         self.limit.verify = str(wire.cert_path)
+        #: The last call's CPU time in this process (seconds): what the load of others cannot
+        #: stretch, unlike the wall clock.
+        self.cpu = 0.0
 
     def login(self, user: Any) -> None:
         self.client.force_login(user)
 
     def certify(self, merchant_uid: str, imp_uid: str) -> float:
+        cpu = time.process_time()
         started = time.perf_counter()
         response = self.client.post(
             CERTIFY_URL,
@@ -115,6 +119,7 @@ class Certifier:
             HTTP_X_CSRFTOKEN=CSRF_SECRET,
         )
         elapsed = time.perf_counter() - started
+        self.cpu = time.process_time() - cpu
         assert response.status_code == 201, response.content
         return elapsed
 
@@ -128,26 +133,37 @@ class Certifier:
         self.limit.headers["Authorization"] = answer.json()["response"]["access_token"]
 
     def bare_get(self, imp_uid: str) -> float:
+        cpu = time.process_time()
         started = time.perf_counter()
         response = self.limit.get(f"{self.base}/certifications/{imp_uid}", timeout=10)
         record = response.json()["response"]
         elapsed = time.perf_counter() - started
+        self.cpu = time.process_time() - cpu
         assert response.status_code == 200 and record["imp_uid"] == imp_uid
         return elapsed
 
 
 def measure(certifier: Certifier, jobs: list[tuple[Any, str, str]]) -> dict[str, list[float]]:
-    """One limit and one certify per job, alternating which goes first."""
-    limits, certifies = [], []
+    """One limit and one certify per job, alternating which goes first (wall and CPU times)."""
+    times: dict[str, list[float]] = {"limit": [], "certify": [], "limit_cpu": [], "certify_cpu": []}
+
+    def limit(imp_uid: str) -> None:
+        times["limit"].append(certifier.bare_get(imp_uid))
+        times["limit_cpu"].append(certifier.cpu)
+
+    def certify(merchant_uid: str, imp_uid: str) -> None:
+        times["certify"].append(certifier.certify(merchant_uid, imp_uid))
+        times["certify_cpu"].append(certifier.cpu)
+
     for n, (user, merchant_uid, imp_uid) in enumerate(jobs):
         certifier.login(user)
         if n % 2:
-            certifies.append(certifier.certify(merchant_uid, imp_uid))
-            limits.append(certifier.bare_get(imp_uid))
+            certify(merchant_uid, imp_uid)
+            limit(imp_uid)
         else:
-            limits.append(certifier.bare_get(imp_uid))
-            certifies.append(certifier.certify(merchant_uid, imp_uid))
-    return {"limit": limits, "certify": certifies}
+            limit(imp_uid)
+            certify(merchant_uid, imp_uid)
+    return times
 
 
 def summary(values: list[float]) -> dict[str, float]:
@@ -181,9 +197,12 @@ def run(args: argparse.Namespace, directory: Path) -> dict[str, Any]:
         after = wire.stats()
         load.append(os.getloadavg()[0])
         work = count_work(certifier, prepared(wire, args.counted, "count"))
+        if args.profile:
+            print(profile(certifier, prepared(wire, args.profile, "profile")))
     finally:
         wire.close()
     pairs = [c - g for c, g in zip(timings["certify"], timings["limit"], strict=True)]
+    cpu_pairs = [c - g for c, g in zip(timings["certify_cpu"], timings["limit_cpu"], strict=True)]
     n = args.iterations
     return {
         "rtt_ms": args.rtt * 1000,
@@ -193,6 +212,11 @@ def run(args: argparse.Namespace, directory: Path) -> dict[str, Any]:
         "limit": summary(timings["limit"]),
         "certify": summary(timings["certify"]),
         "over_limit": summary(pairs),
+        "cpu": {
+            "limit": summary(timings["limit_cpu"]),
+            "certify": summary(timings["certify_cpu"]),
+            "over_limit": summary(cpu_pairs),
+        },
         "portone_requests_per_certify": (after["requests"] - before["requests"] - n) / n,
         "new_connections_per_certify": (after["connections"] - before["connections"]) / n,
         **work,
@@ -212,7 +236,7 @@ def where_time_goes(ms: dict[str, float]) -> str:
 def table(results: dict[str, Any]) -> str:
     over, limit, certify = results["over_limit"], results["limit"], results["certify"]
     met = "yes" if over["median_ms"] <= 5 else "**no**"
-    sql = results["sql"]
+    sql, cpu = results["sql"], results["cpu"]["over_limit"]
     lines = [
         f"The wire: PortOne's stand-in over TLS behind a proxy charging {results['rtt_ms']:.0f} ms "
         f"round trips; {results['iterations']} certifies, each beside the limit:",
@@ -225,6 +249,8 @@ def table(results: dict[str, Any]) -> str:
         f"| {certify['p90_ms']:.1f} | | |",
         f"| certify − limit, paired (ms) | {over['median_ms']:.1f} | {over['p90_ms']:.1f} "
         f"| ≤ 5 | {met} |",
+        f"| CPU time in this process, certify − limit (ms) | {cpu['median_ms']:.1f} "
+        f"| {cpu['p90_ms']:.1f} | | |",
         "",
         f"Per certify: {sql['statements']} SQL statements ({sql['app_statements']} of them the "
         f"app's, {sql['statements'] - sql['app_statements']} loading the session and the user), "
@@ -249,6 +275,7 @@ def main() -> None:
     parser.add_argument("--iterations", type=int, default=300)
     parser.add_argument("--warmup", type=int, default=20)
     parser.add_argument("--counted", type=int, default=5, help="certifies whose work is counted")
+    parser.add_argument("--profile", type=int, default=0, help="certifies to profile (cProfile)")
     parser.add_argument("--rtt", type=float, default=0.020, help="round trip, seconds")
     args = parser.parse_args()
     os.environ["BENCH_DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{WIRE_DB}"
