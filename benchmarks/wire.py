@@ -123,6 +123,16 @@ class Certifier:
         assert response.status_code == 201, response.content
         return elapsed
 
+    def bare_write(self) -> float:
+        """For scale: a DRF POST through the same stack that writes one row, no PortOne."""
+        started = time.perf_counter()
+        response = self.client.post(
+            "/bare/", {}, content_type="application/json", HTTP_X_CSRFTOKEN=CSRF_SECRET
+        )
+        elapsed = time.perf_counter() - started
+        assert response.status_code == 201, response.content
+        return elapsed
+
     def take_token(self) -> None:
         """The cached token (the one the app holds: the stand-in keeps one at a time)."""
         answer = self.limit.post(
@@ -145,7 +155,13 @@ class Certifier:
 
 def measure(certifier: Certifier, jobs: list[tuple[Any, str, str]]) -> dict[str, list[float]]:
     """One limit and one certify per job, alternating which goes first (wall and CPU times)."""
-    times: dict[str, list[float]] = {"limit": [], "certify": [], "limit_cpu": [], "certify_cpu": []}
+    times: dict[str, list[float]] = {
+        "limit": [],
+        "certify": [],
+        "limit_cpu": [],
+        "certify_cpu": [],
+        "bare_write": [],
+    }
 
     def limit(imp_uid: str) -> None:
         times["limit"].append(certifier.bare_get(imp_uid))
@@ -163,6 +179,7 @@ def measure(certifier: Certifier, jobs: list[tuple[Any, str, str]]) -> dict[str,
         else:
             limit(imp_uid)
             certify(merchant_uid, imp_uid)
+        times["bare_write"].append(certifier.bare_write())
     return times
 
 
@@ -213,6 +230,7 @@ def run(args: argparse.Namespace, directory: Path) -> dict[str, Any]:
         "limit": summary(timings["limit"]),
         "certify": summary(timings["certify"]),
         "over_limit": summary(pairs),
+        "bare_write": summary(timings["bare_write"]),
         "cpu": {
             "limit": summary(timings["limit_cpu"]),
             "certify": summary(timings["certify_cpu"]),
@@ -255,6 +273,7 @@ def table(results: dict[str, Any]) -> str:
         row("V1 certify through Django (ms)", certify),
         row("certify − limit, paired (ms)", over, "≤ 5", met),
         row("CPU time in this process, certify − limit (ms)", cpu),
+        row("for scale: a DRF POST writing one row, no PortOne (ms)", results["bare_write"]),
         "",
         f"Per certify: {sql['statements']} SQL statements ({sql['app_statements']} of them the "
         f"app's, {sql['statements'] - sql['app_statements']} loading the session and the user), "
