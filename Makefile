@@ -37,9 +37,11 @@ demo: $(STAMP)
 	@echo "Open http://127.0.0.1:$(PORT)/ and log in."
 	PORT=$(PORT) $(BIN)/python example_project/manage.py runserver 127.0.0.1:$(PORT)
 
-## Benchmarks against the naive flow and iamport-rest-client (PostgreSQL and Redis on 127.0.0.1).
+## Benchmarks against the naive flow and iamport-rest-client (PostgreSQL and Redis on 127.0.0.1),
+## then the wire model: a certify over TLS with 20 ms round trips against the limit.
 bench: $(STAMP) .venv-iamport/.installed
 	$(BIN)/python -m benchmarks.run
+	$(BIN)/python -m benchmarks.wire
 
 ## The fault-load tally: 4 workers, 500 verifications while PortOne misbehaves.
 faults: $(STAMP)

@@ -25,14 +25,21 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def setup_django(portone_url: str) -> None:
-    """A fresh database (dropped and created), migrated; an empty cache."""
+def recreate_database(name: str, *, create: bool = True) -> None:
+    """Drop the benchmark database ``name`` and (unless ``create`` is false) create it afresh."""
     import psycopg
 
-    os.environ["BENCH_PORTONE_URL"] = portone_url
     with psycopg.connect("host=127.0.0.1 user=postgres dbname=postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {DB_NAME}")
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        if create:
+            conn.execute(f"CREATE DATABASE {name}")
+
+
+def setup_django(portone_url: str, db_name: str = DB_NAME) -> None:
+    """A fresh database ``db_name`` (dropped and created; ``BENCH_DATABASE_URL`` must name it),
+    migrated; an empty cache."""
+    os.environ["BENCH_PORTONE_URL"] = portone_url
+    recreate_database(db_name)
     import django
 
     django.setup()
