@@ -71,6 +71,11 @@ DEFAULTS: dict[str, Any] = {
     "RECOVERY_INCLUDE_STAFF": False,
     "FAILED_ATTEMPT_RETENTION": timedelta(days=30),
     "TOMBSTONE_RETENTION": None,
+    # How long a PersonalDataAccess row (staff access to personal data) is kept: at least one
+    # year, two for a site holding 50,000 people or more (안전성 확보조치 기준 §8).
+    "ACCESS_LOG_RETENTION": timedelta(days=730),
+    # How fresh a verification me/export/ and me/identity/ require (else step_up_required).
+    "STEP_UP_MAX_AGE": timedelta(minutes=10),
     "CACHE": "default",
     "SANDBOX": False,
     # Used when REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] has no "portone_cert" entry.
@@ -317,6 +322,14 @@ class AppSettings:
     @property
     def TOMBSTONE_RETENTION(self) -> timedelta | None:
         return as_timedelta(get("TOMBSTONE_RETENTION"))
+
+    @property
+    def ACCESS_LOG_RETENTION(self) -> timedelta:
+        return self._duration("ACCESS_LOG_RETENTION")
+
+    @property
+    def STEP_UP_MAX_AGE(self) -> timedelta:
+        return self._duration("STEP_UP_MAX_AGE")
 
     # --- children ---
 

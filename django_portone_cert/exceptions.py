@@ -232,6 +232,15 @@ class VisitorAttemptsLimited(PortOneCertError):
     default_message = _("Too many verifications are being started. Please try again later.")
 
 
+class StepUpRequired(PortOneCertError):
+    """The person's rights (``me/export/``, ``me/identity/``) need a verification fresher than
+    ``STEP_UP_MAX_AGE``: verify again, then retry."""
+
+    code = "step_up_required"
+    http_status = 403
+    default_message = _("Verify your identity again to continue.")
+
+
 # --- this site's own cache or database failed ---
 
 
@@ -313,5 +322,6 @@ ERROR_CLASSES: dict[str, type[PortOneCertError]] = {
         PortOneTimeout,
         ServiceUnavailable,
         VisitorAttemptsLimited,
+        StepUpRequired,
     )
 }

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Max, Q
+from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
-from . import crypto
+from . import accesslog, crypto
+from .accesslog import Destroyed
 from .conf import app_settings
 from .guardian_links import ASK_WINDOW
 from .models import (
@@ -56,6 +57,9 @@ def _current_hash(identity: VerifiedIdentity) -> tuple[str, str]:
 
 @dataclass(frozen=True)
 class PurgeReport:
+    """How many of each kind a purge destroyed, and the dates they covered (a 파기 record:
+    counts and dates, nothing about anyone)."""
+
     expired_attempts: int
     failed_attempts: int
     unclaimed_results: int
@@ -64,49 +68,76 @@ class PurgeReport:
     spent_attempts: int = 0
     #: Guardian links that expired unused (a child's id and a token hash).
     guardian_requests: int = 0
+    #: Personal-data access records past ``ACCESS_LOG_RETENTION``.
+    access_records: int = 0
+    #: For each kind destroyed (the field's name): its oldest and newest row's date.
+    covered: dict[str, tuple[datetime, datetime]] = field(default_factory=dict)
+
+
+def _destroy(queryset: QuerySet[Any], dated_by: str) -> Destroyed:
+    span = queryset.order_by(dated_by).values_list(dated_by, flat=True)
+    first, last = span.first(), span.last()
+    count, _ = queryset.delete()
+    return Destroyed(count, first, last)
+
+
+def _purgeable(now: datetime) -> dict[str, tuple[QuerySet[Any], str]]:
+    """Each kind ``purge`` destroys: its rows, and the date that places them."""
+    attempts = CertificationAttempt.objects
+    status = CertificationAttempt.Status
+    used_long_ago = now - app_settings.FAILED_ATTEMPT_RETENTION
+    return {
+        "expired_attempts": (
+            attempts.filter(status=status.PENDING, expires_at__lte=now),
+            "created_at",
+        ),
+        "failed_attempts": (
+            attempts.filter(status=status.FAILED, created_at__lte=used_long_ago),
+            "created_at",
+        ),
+        # A visitor who verified but never signed up: the result goes after CLAIM_TTL.
+        "unclaimed_results": (
+            attempts.filter(
+                Q(user__isnull=True),
+                purpose=CertificationAttempt.Purpose.VERIFICATION,
+                status=status.VERIFIED,
+                claimed_at__isnull=True,
+                completed_at__lte=now - app_settings.CLAIM_TTL,
+            ),
+            "completed_at",
+        ),
+        "tombstones": (IdentityTombstone.objects.filter(expires_at__lte=now), "deleted_at"),
+        # Used once each; a result is stale long before, so forgetting its id lets nothing
+        # replay.
+        "spent_attempts": (
+            attempts.filter(status=status.VERIFIED, completed_at__lte=used_long_ago).exclude(
+                purpose=CertificationAttempt.Purpose.VERIFICATION
+            ),
+            "completed_at",
+        ),
+        # Kept ASK_WINDOW after they were made, however early they expired (a new ask retires
+        # the last link at once): GUARDIAN_DAILY_LINKS counts them.
+        "guardian_requests": (
+            GuardianConsentRequest.objects.filter(
+                expires_at__lte=now, used_at__isnull=True, created_at__lte=now - ASK_WINDOW
+            ),
+            "created_at",
+        ),
+    }
 
 
 def purge(now: datetime | None = None) -> PurgeReport:
     """Delete what is no longer needed: see ``manage.py portone_cert_purge``."""
     now = now or timezone.now()
-    pending = CertificationAttempt.Status.PENDING
-    failed = CertificationAttempt.Status.FAILED
-    expired_attempts, _ = CertificationAttempt.objects.filter(
-        status=pending, expires_at__lte=now
-    ).delete()
-    failed_attempts, _ = CertificationAttempt.objects.filter(
-        status=failed, created_at__lte=now - app_settings.FAILED_ATTEMPT_RETENTION
-    ).delete()
-    # A visitor who verified but never signed up: the result goes after CLAIM_TTL.
-    unclaimed_results, _ = CertificationAttempt.objects.filter(
-        Q(user__isnull=True),
-        purpose=CertificationAttempt.Purpose.VERIFICATION,
-        status=CertificationAttempt.Status.VERIFIED,
-        claimed_at__isnull=True,
-        completed_at__lte=now - app_settings.CLAIM_TTL,
-    ).delete()
-    tombstones, _ = IdentityTombstone.objects.filter(expires_at__lte=now).delete()
-    # Used once each; a result is stale long before, so forgetting its id lets nothing replay.
-    spent_attempts, _ = (
-        CertificationAttempt.objects.filter(
-            status=CertificationAttempt.Status.VERIFIED,
-            completed_at__lte=now - app_settings.FAILED_ATTEMPT_RETENTION,
-        )
-        .exclude(purpose=CertificationAttempt.Purpose.VERIFICATION)
-        .delete()
-    )
-    # Kept ASK_WINDOW after they were made, however early they expired (a new ask retires
-    # the last link at once): GUARDIAN_DAILY_LINKS counts them.
-    guardian_requests, _ = GuardianConsentRequest.objects.filter(
-        expires_at__lte=now, used_at__isnull=True, created_at__lte=now - ASK_WINDOW
-    ).delete()
+    destroyed = {kind: _destroy(*rows) for kind, rows in _purgeable(now).items()}
+    destroyed["access_records"] = accesslog.expire(now)
     return PurgeReport(
-        expired_attempts,
-        failed_attempts,
-        unclaimed_results,
-        tombstones,
-        spent_attempts,
-        guardian_requests,
+        **{kind: done.count for kind, done in destroyed.items()},  # type: ignore[arg-type]
+        covered={
+            kind: (done.first, done.last)
+            for kind, done in destroyed.items()
+            if done.count and done.first is not None and done.last is not None
+        },
     )
 
 

@@ -39,3 +39,12 @@ guardian_consented = Signal()
 #: kwargs: ``child`` (user), ``consent`` (GuardianConsent), ``by`` ("guardian", "admin" or
 #: "site"), ``request`` (or None).
 guardian_consent_revoked = Signal()
+
+#: A person downloaded what is stored about them (``GET me/export/``, PIPA §35).
+#: kwargs: ``user``, ``request`` (HttpRequest or None). Never the data exported.
+identity_exported = Signal()
+
+#: A person withdrew their verification (``DELETE me/identity/``, PIPA §36): the identity is
+#: gone (a tombstone kept if ``TOMBSTONE_RETENTION`` says so), the gates treat them as
+#: unverified. kwargs: ``user``, ``request`` (HttpRequest or None).
+identity_withdrawn = Signal()

@@ -6,7 +6,7 @@ from typing import Any
 
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
-from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.throttling import BaseThrottle, ScopedRateThrottle
 
 from .conf import app_settings
 from .exceptions import ServiceUnavailable, error_class_name, is_service_outage
@@ -30,6 +30,14 @@ def client_key(address: str) -> str:
             return str(parsed.ipv4_mapped)
         return str(ipaddress.IPv6Network((parsed, 64), strict=False))
     return str(parsed)
+
+
+def client_address(request: Any) -> str:
+    """The client's address as this app trusts it (see :meth:`PortOneCertThrottle.get_ident`):
+    ``REMOTE_ADDR``, or DRF's reading of ``X-Forwarded-For`` when ``NUM_PROXIES`` is set."""
+    if api_settings.NUM_PROXIES is None:
+        return str(request.META.get("REMOTE_ADDR") or "")
+    return str(BaseThrottle().get_ident(request))
 
 
 class PortOneCertThrottle(ScopedRateThrottle):
@@ -60,9 +68,7 @@ class PortOneCertThrottle(ScopedRateThrottle):
         of proxies that append to ``X-Forwarded-For``, and DRF's rule applies.
         An IPv6 client counts by its /64 (see :func:`client_key`).
         """
-        if api_settings.NUM_PROXIES is None:
-            return client_key(str(request.META.get("REMOTE_ADDR") or ""))
-        return client_key(str(super().get_ident(request)))
+        return client_key(client_address(request))
 
     def allow_request(self, request: Any, view: Any) -> bool:
         try:
