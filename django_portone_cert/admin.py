@@ -16,9 +16,11 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
+from . import accesslog
+from .accesslog_admin import PersonalDataAccessAdmin
 from .crypto import DecryptionError
 from .masking import mask_ci, mask_name, mask_phone
-from .models import CertificationAttempt, GuardianConsent, VerifiedIdentity
+from .models import CertificationAttempt, GuardianConsent, PersonalDataAccess, VerifiedIdentity
 
 
 def user_search_fields(prefix: str = "user__") -> tuple[str, ...]:
@@ -33,11 +35,44 @@ def user_search_fields(prefix: str = "user__") -> tuple[str, ...]:
 FILTER_LOOKUPS = ("", "__exact", "__isnull")
 DATE_FILTER_LOOKUPS = ("__gte", "__lt", "__isnull")
 DATE_HIERARCHY_LOOKUPS = ("__year", "__month", "__day")
+#: What a plain list's query string may hold: pages and ordering show no one in particular.
+UNSEARCHED = {"p", "o", "e", "_popup", "_to_field"}
+
+Access = PersonalDataAccess.Action
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     #: Lookups of links the admin makes itself, beside its filters and date hierarchy.
     link_lookups: tuple[str, ...] = ()
+    #: The field naming whose data a row is (``user_id``): then its page, a searched or
+    #: filtered list (the people shown) and each revocation go in the access log.
+    access_subject = ""
+
+    def record_access(self, request: HttpRequest, action: str, objects: Iterable[Any]) -> None:
+        if self.access_subject:
+            subjects = [getattr(obj, self.access_subject) for obj in objects]
+            accesslog.record(request, action, subjects, target=str(self.opts.model_name))
+
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Any = None,
+    ) -> Any:
+        if obj is not None:
+            self.record_access(request, Access.VIEW, [obj])
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
+        response = super().changelist_view(request, extra_context)
+        changelist = (getattr(response, "context_data", None) or {}).get("cl")
+        if changelist is not None and set(request.GET) - UNSEARCHED:
+            # The people the search or filter showed; never what was typed (it may be a name).
+            self.record_access(request, Access.SEARCH, changelist.result_list)
+        return response
 
     def revoke_logged(
         self,
@@ -56,6 +91,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         for obj in objects:
             if not revoke(obj):
                 continue
+            self.record_access(request, Access.REVOKE, [obj])
             LogEntry.objects.log_actions(
                 user_id=cast(int, request.user.pk),
                 queryset=[obj],
@@ -135,6 +171,7 @@ class VerifiedIdentityAdmin(ReadOnlyAdmin):
     )
     # The "accounts of this person" link filters by the keyed hash (never the CI).
     link_lookups = ("ci_hash",)
+    access_subject = "user_id"
     date_hierarchy = "verified_at"
     raw_id_fields = ("user",)
     list_select_related = ("user",)
@@ -261,6 +298,7 @@ class GuardianConsentAdmin(ReadOnlyAdmin):
     """Who consented for which child, and when: the guardian masked, never the CI hash."""
 
     list_display = ("id", "child", "masked_guardian_name", "consented_at", "revoked_at")
+    access_subject = "child_id"
     list_filter = ("consented_at", "revoked_at")
     date_hierarchy = "consented_at"
     raw_id_fields = ("child",)
@@ -314,3 +352,6 @@ class GuardianConsentAdmin(ReadOnlyAdmin):
     def has_revoke_permission(self, request: HttpRequest) -> bool:
         opts = self.opts
         return request.user.has_perm(f"{opts.app_label}.change_{opts.model_name}")
+
+
+admin.site.register(PersonalDataAccess, PersonalDataAccessAdmin)

@@ -31,3 +31,15 @@ def describe(**kwargs: Any) -> Callable[[Any], Any]:
 
 
 ERRORS = dict.fromkeys((400, 401, 403, 409, 429, 502, 503, 504), ErrorSerializer)
+
+
+class ExportSerializer(serializers.Serializer[Any]):
+    """``GET me/export/`` (made by ``rights.export_identity``): each identity value as
+    ``{"value", "source"}``; the CI and DI only as ``{"stored": bool}``."""
+
+    exported_at = serializers.DateTimeField()
+    identity = serializers.DictField()
+    guardian_consents_received = serializers.ListField(child=serializers.DictField())
+    guardian_consents_given = serializers.ListField(child=serializers.DictField())
+    tombstone = serializers.BooleanField()
+    attempts = serializers.ListField(child=serializers.DictField())

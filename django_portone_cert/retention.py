@@ -132,7 +132,7 @@ def purge(now: datetime | None = None) -> PurgeReport:
     destroyed = {kind: _destroy(*rows) for kind, rows in _purgeable(now).items()}
     destroyed["access_records"] = accesslog.expire(now)
     return PurgeReport(
-        **{kind: done.count for kind, done in destroyed.items()},  # type: ignore[arg-type]
+        **{kind: done.count for kind, done in destroyed.items()},
         covered={
             kind: (done.first, done.last)
             for kind, done in destroyed.items()

@@ -1,7 +1,7 @@
 from django.urls import include, path
 
 from .headers import guard_all
-from .views import guardians, recovery, verification
+from .views import guardians, recovery, rights, verification
 
 app_name = "portone_cert"
 
@@ -9,6 +9,9 @@ urlpatterns = [
     path("prepare/", verification.PrepareView.as_view(), name="prepare"),
     path("certifications/", verification.CertifyView.as_view(), name="certify"),
     path("me/", verification.MeView.as_view(), name="me"),
+    # The person's rights (PIPA §35, §36): after a fresh verification (STEP_UP_MAX_AGE).
+    path("me/export/", rights.ExportView.as_view(), name="me_export"),
+    path("me/identity/", rights.IdentityView.as_view(), name="me_identity"),
     path("verify/", verification.VerifyPageView.as_view(), name="verify"),
     # 404 unless PORTONE_CERT["SANDBOX"] is on (and DEBUG).
     path("sandbox/", include("django_portone_cert.sandbox.urls")),

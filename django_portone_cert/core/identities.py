@@ -141,16 +141,18 @@ def send_verified_after_commit(
     transaction.on_commit(send)
 
 
-def delete_at_portone_after_commit(imp_uid: str) -> None:
-    """``DELETE_AFTER_VERIFY``: PortOne's copy goes once ours is stored (V1)."""
-    if not app_settings.DELETE_AFTER_VERIFY:
-        return
+def delete_at_portone_after_commit(*imp_uids: str, withdrawn: bool = False) -> None:
+    """``DELETE_AFTER_VERIFY``: PortOne's copy goes once ours is stored (V1). A withdrawal
+    (``withdrawn``) deletes the copies that setting left at PortOne (V2 cannot delete)."""
+    if withdrawn == app_settings.DELETE_AFTER_VERIFY:
+        return  # a verification with the setting off, or a withdrawal after it deleted them
 
     def delete() -> None:
-        try:
-            get_client().delete_result(imp_uid)
-        except PortOneCertError as error:
-            # PortOne keeps its copy; ours is stored. Not worth failing the user for.
-            logger.warning("Could not delete PortOne's copy of a result (%s).", error.code)
+        for imp_uid in imp_uids:
+            try:
+                get_client().delete_result(imp_uid)
+            except PortOneCertError as error:
+                # PortOne keeps its copy; ours is stored (or gone). Not worth failing anyone for.
+                logger.warning("Could not delete PortOne's copy of a result (%s).", error.code)
 
     transaction.on_commit(delete)
