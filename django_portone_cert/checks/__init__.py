@@ -2,7 +2,7 @@
 
 Registered by :func:`register_checks` from ``AppConfig.ready()``, never by importing a module.
 Each concern's ids: see its module (``settings``, ``portone``, ``sandbox``, ``keys``,
-``recovery``, ``allauth``, ``children``).
+``recovery``, ``allauth``, ``children``, ``rights``).
 """
 
 from __future__ import annotations
@@ -13,10 +13,12 @@ from .allauth import check_allauth_social
 from .children import check_children, check_children_deploy
 from .keys import check_deploy, check_key_source, check_stored_hash_keys, check_stored_keys
 from .recovery import check_recovery, check_recovery_urls
+from .rights import check_access_log, check_rights
 from .sandbox import check_sandbox_identities
 from .settings import check_settings
 
 __all__ = [
+    "check_access_log",
     "check_allauth_social",
     "check_children",
     "check_children_deploy",
@@ -24,6 +26,7 @@ __all__ = [
     "check_key_source",
     "check_recovery",
     "check_recovery_urls",
+    "check_rights",
     "check_sandbox_identities",
     "check_settings",
     "check_stored_hash_keys",
@@ -37,8 +40,14 @@ def register_checks() -> None:
     for check in (check_settings, check_key_source, check_recovery, check_allauth_social):
         register(check)
     register(check_children)
+    register(check_rights)
     register(check_recovery_urls, Tags.urls)
-    for check in (check_stored_keys, check_stored_hash_keys, check_sandbox_identities):
+    for check in (
+        check_stored_keys,
+        check_stored_hash_keys,
+        check_sandbox_identities,
+        check_access_log,
+    ):
         register(check, Tags.database)
     for check in (check_deploy, check_children_deploy):
         register(check, deploy=True)
