@@ -11,7 +11,7 @@ from django_portone_cert.accessreview import (
     month_bounds,
     monthly_review,
 )
-from django_portone_cert.ages import today_kst
+from django_portone_cert.ages import KST, today_kst
 
 
 def _month(value: str) -> str:
@@ -72,14 +72,15 @@ class Command(BaseCommand):
         write("\nExports and their reasons:")
         for entry in review["exports"]:
             write(
-                f"  {entry['at']:%Y-%m-%d %H:%M} {entry['staff_username']} → user "
+                f"  {entry['at'].astimezone(KST):%Y-%m-%d %H:%M} {entry['staff_username']} → user "
                 f"{entry['subject_id']}: {entry['reason']}"
             )
         write(f"\nOutside working hours ({start}:00–{end}:00 Mon–Fri, Seoul):")
         for entry in review["outside_hours"]:
             write(
-                f"  {entry['at']:%Y-%m-%d %H:%M} {entry['staff_username']} {entry['action']} "
-                f"{entry['target']} of user {entry['subject_id']} from {entry['address']}"
+                f"  {entry['at'].astimezone(KST):%Y-%m-%d %H:%M} {entry['staff_username']} "
+                f"{entry['action']} {entry['target']} of user {entry['subject_id']} "
+                f"from {entry['address']}"
             )
         own = ", ".join(f"{name} {count}" for name, count in review["own_requests"].items())
         write(f"\nThe people's own requests: {own or 'none'}")
