@@ -177,6 +177,10 @@ def withdraw_identity(user: Any, *, request: HttpRequest) -> None:
         )
         if not identity.is_sandbox:
             delete_at_portone_after_commit(*dict.fromkeys(results), withdrawn=True)
+        # The user in hand forgets it too (a gate later in this request must not see it).
+        relation = VerifiedIdentity._meta.get_field("user").remote_field
+        if relation.is_cached(user):
+            relation.delete_cached_value(user)
         transaction.on_commit(
             lambda: identity_withdrawn.send(sender=VerifiedIdentity, user=user, request=request)
         )
