@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
+from django.dispatch import Signal
 from django.http import HttpRequest
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
@@ -118,6 +119,12 @@ def _consents(identity: VerifiedIdentity, hashes: list[str]) -> dict[str, list[d
     }
 
 
+def _own_request(request: HttpRequest, action: str, user: Any, signal: Signal) -> None:
+    """Record the person's request in the access log; ``signal`` once it is committed."""
+    accesslog.record(request, action, [user.pk], target="verifiedidentity", reason=OWN_REQUEST)
+    transaction.on_commit(lambda: signal.send(sender=VerifiedIdentity, user=user, request=request))
+
+
 def export_identity(user: Any, *, request: HttpRequest) -> dict[str, Any]:
     """Everything stored about ``user``'s person, never the CI (``GET me/export/``).
 
@@ -137,16 +144,7 @@ def export_identity(user: Any, *, request: HttpRequest) -> dict[str, Any]:
         ),
     }
     with transaction.atomic():
-        accesslog.record(
-            request,
-            Action.EXPORT,
-            [identity.user_id],
-            target="verifiedidentity",
-            reason=OWN_REQUEST,
-        )
-        transaction.on_commit(
-            lambda: identity_exported.send(sender=VerifiedIdentity, user=user, request=request)
-        )
+        _own_request(request, Action.EXPORT, user, identity_exported)
     return data
 
 
@@ -168,19 +166,10 @@ def withdraw_identity(user: Any, *, request: HttpRequest) -> None:
     with transaction.atomic():
         tombstone(identity.user_id)
         VerifiedIdentity.objects.filter(pk=identity.pk).delete()
-        accesslog.record(
-            request,
-            Action.DELETE,
-            [identity.user_id],
-            target="verifiedidentity",
-            reason=OWN_REQUEST,
-        )
+        _own_request(request, Action.DELETE, user, identity_withdrawn)
         if not identity.is_sandbox:
             delete_at_portone_after_commit(*dict.fromkeys(results), withdrawn=True)
         # The user in hand forgets it too (a gate later in this request must not see it).
         relation = VerifiedIdentity._meta.get_field("user").remote_field
         if relation.is_cached(user):
             relation.delete_cached_value(user)
-        transaction.on_commit(
-            lambda: identity_withdrawn.send(sender=VerifiedIdentity, user=user, request=request)
-        )
