@@ -136,14 +136,18 @@ class ChainState:
         return self.broken_at is None
 
 
-def verify_chain(using: str | None = None) -> ChainState:
-    """Walk the kept rows from the oldest: each hash must match its row under its key, and
-    each row must name the hash of the row before it."""
+def verify_chain(using: str | None = None, newest: int | None = None) -> ChainState:
+    """Walk the kept rows (or the ``newest`` ones) from the oldest: each hash must match its
+    row under its key, and each row must name the hash of the row before it."""
     keys = {crypto.key_id(key): key for key in crypto.hash_keys()}
     previous: str | None = None
     count = 0
     row: PersonalDataAccess | None = None
-    for row in PersonalDataAccess.objects.using(using).order_by("id").iterator():
+    rows = PersonalDataAccess.objects.using(using).order_by("id")
+    if newest is not None:
+        first = rows.reverse().values_list("pk", flat=True)[newest - 1 : newest].first()
+        rows = rows.filter(pk__gte=first) if first is not None else rows
+    for row in rows.iterator():
         count += 1
         key = keys.get(row.hash_key_id)
         sealed = key is not None and hmac.compare_digest(row.row_hash, _seal(row, key))

@@ -274,3 +274,17 @@ def test_the_log_holds_no_issued_personal_data(
     )
     assert len(rows()) == 2
     assert ISSUED_PERSONAL_DATA and not [value for value in ISSUED_PERSONAL_DATA if value in dump]
+
+
+def test_the_check_walks_the_newest_rows(user: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from django_portone_cert.checks import rights as rights_checks
+
+    written = [_record(n, staff=user) for n in range(1, 6)]
+    table = connection.ops.quote_name(PersonalDataAccess._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET action = 'search' WHERE id = %s", [written[1].pk])  # noqa: S608
+    monkeypatch.setattr(rights_checks, "CHECKED_ROWS", 3)
+    assert check_access_log(databases=["default"]) == []
+    assert accesslog.verify_chain(newest=3).rows == 3
+    assert accesslog.verify_chain(newest=4).broken_at == written[1].pk
+    assert accesslog.verify_chain().broken_at == written[1].pk
