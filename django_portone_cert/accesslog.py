@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from hashlib import sha256
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -109,15 +109,25 @@ def _append(rows: list[PersonalDataAccess]) -> None:
 
 
 def _lock_newest() -> PersonalDataAccess | None:
-    """The newest row, locked (``SELECT … FOR UPDATE`` where the database has it): a writer
-    that waited for the lock looks again, since another may have appended meanwhile."""
+    """The newest row, with every other writer kept waiting until this transaction ends.
+
+    PostgreSQL: the table's SHARE ROW EXCLUSIVE lock, which only writers of this table
+    wait for (readers do not), the empty log included. Elsewhere the newest row is locked
+    (``SELECT … FOR UPDATE``; SQLite writes one at a time) and a writer that waited looks
+    again, since another may have appended meanwhile.
+    """
+    newest = PersonalDataAccess.objects.order_by("-id")
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(PersonalDataAccess._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
+        return newest.first()
     while True:
-        newest = PersonalDataAccess.objects.order_by("-id").only("pk").first()
-        if newest is None:
+        last = newest.values_list("pk", flat=True).first()
+        if last is None:
             return None
-        locked = PersonalDataAccess.objects.select_for_update().filter(pk=newest.pk).first()
-        again = PersonalDataAccess.objects.order_by("-id").values_list("pk", flat=True).first()
-        if locked is not None and again == locked.pk:
+        locked = PersonalDataAccess.objects.select_for_update().filter(pk=last).first()
+        if locked is not None and newest.values_list("pk", flat=True).first() == locked.pk:
             return locked
 
 

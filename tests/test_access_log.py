@@ -288,3 +288,34 @@ def test_the_check_walks_the_newest_rows(user: Any, monkeypatch: pytest.MonkeyPa
     assert accesslog.verify_chain(newest=3).rows == 3
     assert accesslog.verify_chain(newest=4).broken_at == written[1].pk
     assert accesslog.verify_chain().broken_at == written[1].pk
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writers_never_fork_the_chain_even_the_first(make_user: Any) -> None:
+    import threading
+
+    from django.db import connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("races are run on PostgreSQL (DATABASE_URL=postgres://…)")
+    staff = make_user(is_staff=True)
+    barrier = threading.Barrier(8)
+
+    def write(n: int) -> None:
+        try:
+            barrier.wait()
+            for k in range(5):
+                _record(n * 10 + k, staff=staff)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(1, 9)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    state = accesslog.verify_chain()
+    assert state.intact and state.rows == 40
+    hashes = list(PersonalDataAccess.objects.values_list("previous_hash", flat=True))
+    assert len(set(hashes)) == len(hashes)  # no two rows chained onto the same one
