@@ -88,3 +88,16 @@ clean:
 messages: $(STAMP)
 	cd django_portone_cert && ../$(BIN)/django-admin makemessages -l ko --no-obsolete --no-location --settings=tests.settings --pythonpath=..
 	msgfmt --check -o django_portone_cert/locale/ko/LC_MESSAGES/django.mo django_portone_cert/locale/ko/LC_MESSAGES/django.po
+
+## The release files: sdist and wheel into dist/, checked by twine (tools in .venv-release).
+.PHONY: dist
+dist: .venv-release/.installed
+	rm -rf build dist
+	.venv-release/bin/python -m build --outdir dist .
+	.venv-release/bin/twine check --strict dist/*
+
+.venv-release/.installed: pyproject.toml
+	test -x .venv-release/bin/python || $(PYTHON) -m venv .venv-release
+	.venv-release/bin/python -m pip install -q --upgrade pip
+	.venv-release/bin/python -m pip install -q --group release
+	touch $@

@@ -72,7 +72,8 @@ def verify_certification(
             hold_for_signup(attempt, certification, request)
         else:
             spend = partial(consume, attempt, certification.imp_uid)
-            stored = store_identity(user, certification, ci_hash, spend)
+            new = not getattr(attempt, "has_identity", True)
+            stored = store_identity(user, certification, ci_hash, spend, new=new)
     if stored is not None:
         send_verified_after_commit(stored, user, attempt, request)
     delete_at_portone_after_commit(certification.imp_uid)

@@ -464,3 +464,17 @@ def test_a_sandbox_identity_verified_again_for_real_becomes_real(
     assert identity.provider == "danal" and not identity.is_sandbox
     assert logged_in(user).get("/gated/members/").status_code == 200
     assert check_sandbox_identities(databases=["default"]) == []
+
+
+def test_the_fixture_fills_keys_the_settings_leave_empty(
+    settings: Any, request: pytest.FixtureRequest
+) -> None:
+    """``os.environ.get("PORTONE_IMP_KEY")`` without the variable leaves None: the fixture's
+    test keys stand in, as for a key not given at all."""
+    from django_portone_cert.conf import app_settings
+
+    settings.PORTONE_CERT = {"IMP_KEY": None, "IMP_SECRET": "", "IMP_CODE": None}
+    request.getfixturevalue("portone")
+    assert app_settings.IMP_KEY == "fake_imp_key"
+    assert app_settings.IMP_SECRET == "fake_imp_secret"
+    assert app_settings.IMP_CODE == "imp00000000"

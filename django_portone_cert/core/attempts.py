@@ -15,7 +15,7 @@ from typing import Any
 
 from django.contrib.sessions.backends.base import SessionBase
 from django.db import DatabaseError, IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.http import HttpRequest
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
@@ -33,7 +33,7 @@ from ..exceptions import (
     is_service_outage,
 )
 from ..limits import charge_visitor_attempt
-from ..models import CertificationAttempt
+from ..models import CertificationAttempt, VerifiedIdentity
 from ..portone import Certification, get_client, validate_result_id
 from ..signals import verification_failed
 from .rules import check_certification, mark_sandbox
@@ -121,7 +121,11 @@ def _requesters_attempt(
                 purpose=purpose,
             )
     attempt, used = None, False
-    for row in CertificationAttempt.objects.filter(mine | Q(imp_uid=imp_uid))[:2]:
+    # Whether the account holds an identity yet, in the same statement: a first verification
+    # then writes it without reading it again (store_identity's ``new``).
+    has_identity = Exists(VerifiedIdentity.objects.filter(user_id=OuterRef("user_id")))
+    rows = CertificationAttempt.objects.filter(mine | Q(imp_uid=imp_uid)).order_by()
+    for row in rows.annotate(has_identity=has_identity)[:2]:
         if row.imp_uid == imp_uid:
             used = True
         if (

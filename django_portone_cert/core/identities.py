@@ -74,20 +74,28 @@ class Stored:
 
 @sensitive_variables()
 def store_identity(
-    user: Any, certification: Certification, ci_hash: str, spend: Callable[[datetime], None]
+    user: Any,
+    certification: Certification,
+    ci_hash: str,
+    spend: Callable[[datetime], None],
+    *,
+    new: bool = False,
 ) -> Stored:
     """Upsert ``user``'s identity from ``certification`` in one transaction with ``spend(now)``
     (what uses the result up: consuming the attempt, or claiming a visitor's result).
 
     The identity row is locked, so concurrent verifications of one account serialise; the
-    unique indexes decide between accounts (``identity_in_use``) and replays.
+    unique indexes decide between accounts (``identity_in_use``) and replays. ``new``: the
+    caller saw no identity on the account, so the first try inserts without reading; if one
+    appeared meanwhile, the one-per-user index refuses the insert and the locked path runs.
     """
     now = timezone.now()
 
-    def upsert() -> Stored:
+    def upsert(new: bool) -> Stored:
         with transaction.atomic():
             spend(now)
-            found = VerifiedIdentity.objects.select_for_update().filter(user_id=user.pk).first()
+            locked = VerifiedIdentity.objects.select_for_update().filter(user_id=user.pk)
+            found = None if new else next(iter(locked.order_by()[:1]), None)
             identity = found or VerifiedIdentity(user=user)
             # A sandbox identity replaced by a real one is not "the same person again".
             again = found is not None and not (
@@ -106,12 +114,12 @@ def store_identity(
     try:
         with database_guard():
             try:
-                return upsert()
+                return upsert(new)
             except IntegrityError:
                 if not VerifiedIdentity.objects.filter(user_id=user.pk).exists():
                     raise
                 # This user's other request created the identity first: update it instead.
-                return upsert()
+                return upsert(False)
     except IntegrityError as err:
         raise identity_conflict(ci_hash, user) from err
 

@@ -22,13 +22,15 @@ from ..portone.fake.api import FakePortOne
 def portone(settings: Any) -> Iterator[FakePortOne]:
     """A fake PortOne for this test; no request leaves the process."""
     config = dict(getattr(settings, "PORTONE_CERT", None) or {})
-    config.setdefault("IMP_KEY", "fake_imp_key")
-    config.setdefault("IMP_SECRET", "fake_imp_secret")
-    config.setdefault("IMP_CODE", "imp00000000")
+    test_keys = {"IMP_KEY": "fake_imp_key", "IMP_SECRET": "fake_imp_secret"}
+    test_keys["IMP_CODE"] = "imp00000000"
     if config.get("API_VERSION") == "v2":
-        config.setdefault("API_SECRET", "fake_api_secret")
-        config.setdefault("STORE_ID", "store-fake")
-        config.setdefault("CHANNEL_KEY", "channel-key-fake")
+        v2_keys = {"API_SECRET": "fake_api_secret", "STORE_ID": "store-fake"}
+        test_keys.update(v2_keys, CHANNEL_KEY="channel-key-fake")
+    for key, value in test_keys.items():
+        # A key the settings leave empty (os.environ.get() without the variable) is missing.
+        if not config.get(key):
+            config[key] = value
     settings.PORTONE_CERT = config
     # On V2 the fake checks the storeId query as PortOne does (400 / 403 otherwise).
     fake = FakePortOne(
