@@ -71,11 +71,14 @@ def record(
     """Append one row per subject (a user id) seen by ``request.user``; returns them.
 
     ``target`` names what was seen (a model name, ``"verifiedidentity"``). An export
-    without a ``reason`` is refused (``ValueError``): the reason is what the rule asks for.
+    without a ``reason`` is refused (``ValueError``): the reason is what the rule asks for;
+    so is a request without a logged-in user (no one to record).
     """
     if action in NEEDS_REASON and not reason.strip():
         raise ValueError("An export of personal data must record its reason.")
-    user: Any = request.user
+    user: Any = getattr(request, "user", None)
+    if not getattr(user, "is_authenticated", False):
+        raise ValueError("Access to personal data is recorded for a logged-in user only.")
     now = timezone.now()
     rows = [
         PersonalDataAccess(

@@ -189,6 +189,10 @@ def test_an_export_needs_its_reason(user: Any) -> None:
     with pytest.raises(ValueError, match="reason"):
         _record(staff=user, action=Action.EXPORT)
     assert _record(staff=user, action=Action.EXPORT, reason="분쟁 대응 (민원 123)").reason
+    from django.contrib.auth.models import AnonymousUser
+
+    with pytest.raises(ValueError, match="logged-in"):
+        _record(staff=AnonymousUser())
 
 
 def test_the_chain_catches_an_edited_row(user: Any) -> None:
@@ -258,8 +262,8 @@ def test_purge_prints_its_destruction_record(
     assert '"access_records": 0' in capsys.readouterr().out
 
 
-def test_the_log_holds_no_issued_personal_data(
-    api_version: str, portone: Any, make_user: Any
+def test_the_log_and_the_report_hold_no_issued_personal_data(
+    api_version: str, portone: Any, make_user: Any, capsys: Any
 ) -> None:
     from tests.helpers import client_for, verify
 
@@ -274,6 +278,14 @@ def test_the_log_holds_no_issued_personal_data(
     )
     assert len(rows()) == 2
     assert ISSUED_PERSONAL_DATA and not [value for value in ISSUED_PERSONAL_DATA if value in dump]
+    from django_portone_cert.ages import today_kst
+
+    month = today_kst().strftime("%Y-%m")
+    call_command("portone_cert_access_report", "--month", month)
+    call_command("portone_cert_access_report", "--month", month, "--json")
+    report = capsys.readouterr().out
+    assert ": 2 records" in report and '"records": 2' in report
+    assert not [value for value in ISSUED_PERSONAL_DATA if value in report]
 
 
 def test_the_check_walks_the_newest_rows(user: Any, monkeypatch: pytest.MonkeyPatch) -> None:
