@@ -20,7 +20,11 @@ from ..portone.fake.api import FakePortOne
 
 @pytest.fixture
 def portone(settings: Any) -> Iterator[FakePortOne]:
-    """A fake PortOne for this test; no request leaves the process."""
+    """A fake PortOne for this test; no request leaves the process.
+
+    Its results are PortOne's, whatever ``SANDBOX`` says in the settings: the fixture
+    turns sandbox mode off for the test's duration.
+    """
     config = dict(getattr(settings, "PORTONE_CERT", None) or {})
     config.setdefault("IMP_KEY", "fake_imp_key")
     config.setdefault("IMP_SECRET", "fake_imp_secret")
@@ -29,6 +33,10 @@ def portone(settings: Any) -> Iterator[FakePortOne]:
         config.setdefault("API_SECRET", "fake_api_secret")
         config.setdefault("STORE_ID", "store-fake")
         config.setdefault("CHANNEL_KEY", "channel-key-fake")
+    # The fake plays PortOne, not the sandbox: a settings module that turns SANDBOX on
+    # (say, in DEBUG) would mark every result as the sandbox's, and pytest runs with
+    # DEBUG off, where every gate refuses a sandbox identity. For this test only.
+    config["SANDBOX"] = False
     settings.PORTONE_CERT = config
     # On V2 the fake checks the storeId query as PortOne does (400 / 403 otherwise).
     fake = FakePortOne(
