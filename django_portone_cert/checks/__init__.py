@@ -2,7 +2,7 @@
 
 Registered by :func:`register_checks` from ``AppConfig.ready()``, never by importing a module.
 Each concern's ids: see its module (``settings``, ``portone``, ``sandbox``, ``keys``,
-``recovery``, ``allauth``, ``children``).
+``recovery``, ``allauth``, ``children``, ``urls``).
 """
 
 from __future__ import annotations
@@ -15,9 +15,12 @@ from .keys import check_deploy, check_key_source, check_stored_hash_keys, check_
 from .recovery import check_recovery, check_recovery_urls
 from .sandbox import check_sandbox_identities
 from .settings import check_settings
+from .urls import check_age_rule_choice, check_app_urls
 
 __all__ = [
+    "check_age_rule_choice",
     "check_allauth_social",
+    "check_app_urls",
     "check_children",
     "check_children_deploy",
     "check_deploy",
@@ -37,7 +40,8 @@ def register_checks() -> None:
     for check in (check_settings, check_key_source, check_recovery, check_allauth_social):
         register(check)
     register(check_children)
-    register(check_recovery_urls, Tags.urls)
+    for check in (check_recovery_urls, check_app_urls, check_age_rule_choice):
+        register(check, Tags.urls)
     for check in (check_stored_keys, check_stored_hash_keys, check_sandbox_identities):
         register(check, Tags.database)
     for check in (check_deploy, check_children_deploy):
