@@ -41,7 +41,7 @@ def test_rates_drf_reads(settings: Any, rate: str | None) -> None:
 
 def test_a_bad_rate_through_call_command(settings: Any) -> None:
     settings.PORTONE_CERT = {**VALID, "THROTTLE_RATE": "ten per minute"}
-    with pytest.raises(SystemCheckError, match="portone_cert.E055"):
+    with pytest.raises(SystemCheckError, match=r"portone_cert\.E055"):
         call_command("check")
 
 

@@ -12,7 +12,7 @@ from django.core.checks import Tags, register
 from .allauth import check_allauth_social
 from .children import check_children, check_children_deploy
 from .keys import check_deploy, check_key_source, check_stored_hash_keys, check_stored_keys
-from .recovery import check_recovery, check_recovery_urls
+from .recovery import check_recovery
 from .sandbox import check_sandbox_identities
 from .settings import check_settings
 from .urls import check_age_rule_choice, check_app_urls
@@ -26,7 +26,6 @@ __all__ = [
     "check_deploy",
     "check_key_source",
     "check_recovery",
-    "check_recovery_urls",
     "check_sandbox_identities",
     "check_settings",
     "check_stored_hash_keys",
@@ -40,7 +39,7 @@ def register_checks() -> None:
     for check in (check_settings, check_key_source, check_recovery, check_allauth_social):
         register(check)
     register(check_children)
-    for check in (check_recovery_urls, check_app_urls, check_age_rule_choice):
+    for check in (check_app_urls, check_age_rule_choice):
         register(check, Tags.urls)
     for check in (check_stored_keys, check_stored_hash_keys, check_sandbox_identities):
         register(check, Tags.database)
