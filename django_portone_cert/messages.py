@@ -85,3 +85,6 @@ RECOVERY_PAGE_MESSAGES: dict[str, str | Promise] = {
     # password. The page does not say which.
     "no_reset_link": _("The password of this account cannot be reset here. Please contact us."),
 }
+
+#: The guardian's page shows the outcome itself and stays: no "taking you back".
+GUARDIAN_PAGE_MESSAGES: dict[str, str | Promise] = {"success": _("Verified.")}

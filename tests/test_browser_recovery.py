@@ -119,6 +119,14 @@ def test_find_my_account_and_set_a_new_password(browser: Browser, demo: Site) ->
     shot(replay, f"13-recovery-replay-refused-{demo.version}")
 
 
+def test_the_recovery_page_leads_back_to_the_login_page(browser: Browser, demo: Site) -> None:
+    page = visitor_page(browser)
+    open_recovery_from_login(page, demo)
+    page.click("[data-portone-cert-login]")
+    page.wait_for_url(f"{demo}/accounts/login/")
+    page.context.close()
+
+
 def test_a_person_without_an_account_is_told_so(browser: Browser, demo: Site) -> None:
     page = visitor_page(browser)
     open_recovery_from_login(page, demo)

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.db import transaction
 from django.http import Http404, HttpRequest
+from django.shortcuts import resolve_url
 from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
 from django.views.generic import TemplateView
@@ -91,6 +93,7 @@ class RecoveryPageView(TemplateView):  # an HTML page: not in the API schema
                 messages=messages,
             )
         )
+        context["login_url"] = resolve_url(settings.LOGIN_URL)  # the way back
         return context
 
 
