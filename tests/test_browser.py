@@ -373,16 +373,21 @@ def test_phone_uses_redirect_mode(browser: Browser, demo: Site) -> None:
     assert "19세 이상" in page.locator("h1").inner_text()
 
 
-def test_visitor_verifies_then_signs_up(browser: Browser, demo: Site) -> None:
+def verify_at_sign_up(browser: Browser, demo: Site) -> Page:
+    """A new visitor verifies as 가입자 from the sign-up page and lands back on it."""
     page = browser.new_context(locale="ko-KR").new_page()
     page.set_default_timeout(15_000)
     page.goto(f"{demo}/signup/")
     with page.expect_response(lambda r: r.url.endswith("/portone-cert/prepare/")):
         page.click("[data-demo-verify]")
     page.wait_for_url("**/portone-cert/verify/**")
-    popup = complete_popup(page, date(1999, 9, 9), "가입자")
-    popup.click("button[value=complete]")
+    complete_popup(page, date(1999, 9, 9), "가입자").click("button[value=complete]")
     page.wait_for_url(f"{demo}/signup/")
+    return page
+
+
+def test_visitor_verifies_then_signs_up(browser: Browser, demo: Site) -> None:
+    page = verify_at_sign_up(browser, demo)
     assert "가입자" in page.content()
     page.fill("input[name=username]", "newcomer")
     page.fill("input[name=password1]", "a-long-pass-9876")
@@ -394,14 +399,7 @@ def test_visitor_verifies_then_signs_up(browser: Browser, demo: Site) -> None:
     page.context.close()
 
     # The same person again, as a visitor: already registered, with 아이디 찾기 at hand.
-    page = browser.new_context(locale="ko-KR").new_page()
-    page.set_default_timeout(15_000)
-    page.goto(f"{demo}/signup/")
-    with page.expect_response(lambda r: r.url.endswith("/portone-cert/prepare/")):
-        page.click("[data-demo-verify]")
-    page.wait_for_url("**/portone-cert/verify/**")
-    complete_popup(page, date(1999, 9, 9), "가입자").click("button[value=complete]")
-    page.wait_for_url(f"{demo}/signup/")
+    page = verify_at_sign_up(browser, demo)
     assert page.locator("[data-demo-already-registered]").count() == 1
     page.click("[data-demo-recover]")
     page.wait_for_url("**/portone-cert/recovery/")
