@@ -55,7 +55,7 @@ def _gate_view(
         response: HttpResponseBase = view(request, *args, **kwargs)
         return response
 
-    # What check W055 reads to find the gated pages and their rules.
+    # What check W016 reads to find the gated pages and their rules.
     sync_wrapper.portone_cert_gate = gate  # type: ignore[attr-defined]
     return sync_wrapper  # type: ignore[return-value]
 

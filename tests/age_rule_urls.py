@@ -1,5 +1,5 @@
-"""A URLconf that forgot the app's URLs (check W053), with 19 gates that name no rule, one in each
-shape (check W055), and gates that do."""
+"""A URLconf that forgot the app's URLs (check W014), with 19 gates that name no rule, one in each
+shape (check W016), and gates that do."""
 
 from __future__ import annotations
 

@@ -24,13 +24,13 @@ def ids(settings: Any, config: Any) -> list[str]:
     return [message.id for message in messages(settings, config)]
 
 
-# --- THROTTLE_RATE (E055) ---
+# --- THROTTLE_RATE (E033) ---
 
 
 @pytest.mark.parametrize("rate", ["ten per minute", "10 per minute", "10/", "10/fortnight", "/m"])
 def test_a_rate_drf_cannot_read(settings: Any, rate: str) -> None:
     [message] = messages(settings, {**VALID, "THROTTLE_RATE": rate})
-    assert message.id == "portone_cert.E055"
+    assert message.id == "portone_cert.E033"
     assert '"10/minute"' in message.hint
 
 
@@ -41,17 +41,17 @@ def test_rates_drf_reads(settings: Any, rate: str | None) -> None:
 
 def test_a_bad_rate_through_call_command(settings: Any) -> None:
     settings.PORTONE_CERT = {**VALID, "THROTTLE_RATE": "ten per minute"}
-    with pytest.raises(SystemCheckError, match=r"portone_cert\.E055"):
+    with pytest.raises(SystemCheckError, match=r"portone_cert\.E033"):
         call_command("check")
 
 
-# --- IMP_CODE (E056) and the docs' placeholders (E057) ---
+# --- IMP_CODE (E034) and the docs' placeholders (E035) ---
 
 
 @pytest.mark.parametrize("code", ["12345678", "store-1234", "IMP_KEY_FROM_CONSOLE"])
 def test_a_merchant_code_without_imp(settings: Any, code: str) -> None:
     [message] = messages(settings, {**VALID, "IMP_CODE": code})
-    assert message.id == "portone_cert.E056"
+    assert message.id == "portone_cert.E034"
     assert "식별코드" in message.hint
 
 
@@ -67,7 +67,7 @@ def test_a_merchant_code_without_imp(settings: Any, code: str) -> None:
 )
 def test_the_docs_placeholders(settings: Any, config: dict[str, Any], key: str) -> None:
     [message] = messages(settings, config)
-    assert message.id == "portone_cert.E057"
+    assert message.id == "portone_cert.E035"
     assert f'["{key}"]' in message.msg
     assert config[key] not in message.msg  # maybe a secret: never repeated
     assert message.hint
@@ -82,10 +82,10 @@ def test_copied_values_through_call_command(settings: Any) -> None:
     settings.PORTONE_CERT = {**VALID, "CHANNEL_KEY": "channel-key-...", "IMP_CODE": "12345678"}
     with pytest.raises(SystemCheckError) as info:
         call_command("check")
-    assert "portone_cert.E056" in str(info.value) and "portone_cert.E057" in str(info.value)
+    assert "portone_cert.E034" in str(info.value) and "portone_cert.E035" in str(info.value)
 
 
-# --- a duration in seconds that means days (W054) ---
+# --- a duration in seconds that means days (W015) ---
 
 
 @pytest.mark.parametrize(
@@ -93,7 +93,7 @@ def test_copied_values_through_call_command(settings: Any) -> None:
 )
 def test_days_written_as_a_number(settings: Any, key: str) -> None:
     [message] = messages(settings, {**VALID, key: 365})
-    assert message.id == "portone_cert.W054"
+    assert message.id == "portone_cert.W015"
     assert "6 minutes" in message.msg
     assert "timedelta(days=365)" in message.hint
 
@@ -106,7 +106,7 @@ def test_durations_that_mean_what_they_say(settings: Any, value: Any) -> None:
 def test_days_as_a_number_through_call_command(settings: Any, capsys: Any) -> None:
     settings.PORTONE_CERT = {**VALID, "REVERIFY_AFTER": 365}
     call_command("check")
-    assert "portone_cert.W054" in capsys.readouterr().err
+    assert "portone_cert.W015" in capsys.readouterr().err
 
 
 # --- unknown keys: the nearest one (W002) ---
@@ -136,7 +136,7 @@ def test_unknown_keys_through_call_command(settings: Any, capsys: Any) -> None:
     assert 'Did you mean "THROTTLE_RATE"?' in err and 'Did you mean "SANDBOX"?' in err
 
 
-# --- the app's URLs (W053) ---
+# --- the app's URLs (W014) ---
 
 
 def test_app_urls_included(settings: Any) -> None:
@@ -146,20 +146,20 @@ def test_app_urls_included(settings: Any) -> None:
 def test_app_urls_missing(settings: Any, capsys: Any) -> None:
     settings.ROOT_URLCONF = "tests.age_rule_urls"
     [message] = check_app_urls()
-    assert message.id == "portone_cert.W053"
+    assert message.id == "portone_cert.W014"
     assert 'include("django_portone_cert.urls")' in message.hint
     call_command("check")
-    assert "portone_cert.W053" in capsys.readouterr().err
+    assert "portone_cert.W014" in capsys.readouterr().err
 
 
-# --- which age rule a 19 gate counts (W055, item 7) ---
+# --- which age rule a 19 gate counts (W016, item 7) ---
 
 
 def test_nineteen_without_a_rule(settings: Any) -> None:
     settings.ROOT_URLCONF = "tests.age_rule_urls"
     settings.PORTONE_CERT = VALID
     [message] = check_age_rule_choice()
-    assert message.id == "portone_cert.W055"
+    assert message.id == "portone_cert.W016"
     # Each shape, bare or from MIN_AGE; not the gates that name a rule, 14, or identity only.
     for route in ("/bare/", "/default/", "/cbv/", "/api/"):
         assert route in message.msg
@@ -187,7 +187,7 @@ def test_age_rule_through_call_command(settings: Any, capsys: Any) -> None:
     settings.ROOT_URLCONF = "tests.age_rule_urls"
     settings.PORTONE_CERT = VALID
     call_command("check")
-    assert "portone_cert.W055" in capsys.readouterr().err
+    assert "portone_cert.W016" in capsys.readouterr().err
     settings.PORTONE_CERT = {**VALID, "AGE_RULE": "year"}
     call_command("check")
-    assert "portone_cert.W055" not in capsys.readouterr().err
+    assert "portone_cert.W016" not in capsys.readouterr().err

@@ -1,5 +1,5 @@
 """PortOne's side of the settings: API version, credentials, channel, transport (E002–E007,
-E017–E021, E056, E057, W001, W005, W010–W012)."""
+E017–E021, E034, E035, W001, W005, W010–W012)."""
 
 from __future__ import annotations
 
@@ -68,7 +68,7 @@ PLACEHOLDERS = ("...", "\u2026")
 
 
 def _copied_values(version: Any, value: Callable[[str], Any]) -> list[CheckMessage]:
-    """E057: a placeholder copied from the docs; E056: a V1 merchant code not shaped "imp…"."""
+    """E035: a placeholder copied from the docs; E034: a V1 merchant code not shaped "imp…"."""
     errors: list[CheckMessage] = []
     for key in ("IMP_KEY", "IMP_SECRET", "IMP_CODE", "API_SECRET", "STORE_ID", "CHANNEL_KEY"):
         given = value(key)
@@ -80,7 +80,7 @@ def _copied_values(version: Any, value: Callable[[str], Any]) -> list[CheckMessa
                     f'{named(key)} holds "...": a placeholder copied from the documentation, '
                     "not a value from the PortOne console.",
                     hint=HINT_CHANNEL if key == "CHANNEL_KEY" else hint,
-                    id="portone_cert.E057",
+                    id="portone_cert.E035",
                 )
             )
     code = value("IMP_CODE")
@@ -90,7 +90,7 @@ def _copied_values(version: Any, value: Callable[[str], Any]) -> list[CheckMessa
                 f'{named("IMP_CODE")} does not start with "imp": it is the 고객사 식별코드 '
                 '(e.g. "imp12345678"), not the REST API key or the store id.',
                 hint=HINT_CONSOLE,
-                id="portone_cert.E056",
+                id="portone_cert.E034",
             )
         )
     return errors

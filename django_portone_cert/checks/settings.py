@@ -93,7 +93,7 @@ def attempt_errors(value: Callable[[str], Any]) -> list[CheckMessage]:
                     f"{value(key) / 60:.0f} minutes.",
                     hint=f"Did you mean timedelta(days={value(key)!r})? "
                     "Write durations as timedelta (from datetime import timedelta).",
-                    id="portone_cert.W054",
+                    id="portone_cert.W015",
                 )
             )
     return errors
@@ -111,7 +111,7 @@ def _seconds_that_look_like_days(value: Any) -> bool:
 
 
 def throttle_errors(value: Callable[[str], Any]) -> list[CheckMessage]:
-    """E055: ``THROTTLE_RATE`` as DRF reads it ("10/minute"), or the first ``prepare/`` is a 500."""
+    """E033: ``THROTTLE_RATE`` as DRF reads it ("10/minute"), or the first ``prepare/`` is a 500."""
     rate = value("THROTTLE_RATE")
     if not isinstance(rate, str):
         return []  # None: no throttle; another type is E005
@@ -125,7 +125,7 @@ def throttle_errors(value: Callable[[str], Any]) -> list[CheckMessage]:
                 "read: the first request to the app's API would fail.",
                 hint='Requests per second, minute, hour or day: "10/minute", "100/hour", '
                 "or None for no throttle.",
-                id="portone_cert.E055",
+                id="portone_cert.E033",
             )
         ]
     return []

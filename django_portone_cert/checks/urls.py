@@ -1,5 +1,5 @@
-"""What the project's URLconf must hold for the app's pages (W053), and which rule its 19+
-gates count (W055)."""
+"""What the project's URLconf must hold for the app's pages (W014), and which rule its 19+
+gates count (W016)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from .base import configured, named, values
 def check_app_urls(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
 ) -> list[CheckMessage]:
-    """W053: the app's URLs are not included, so every gate's redirect to the verify page
+    """W014: the app's URLs are not included, so every gate's redirect to the verify page
     (``portone_cert:verify``) is a ``NoReverseMatch`` 500."""
     try:
         reverse("portone_cert:verify")
@@ -30,7 +30,7 @@ def check_app_urls(
                 "sending someone to verify, and the verification itself, would fail with a 500.",
                 hint='Add path("portone-cert/", include("django_portone_cert.urls")) to your '
                 "URLconf.",
-                id="portone_cert.W053",
+                id="portone_cert.W014",
             )
         ]
     return []
@@ -72,7 +72,7 @@ def gate_of(callback: Any) -> AgeGate | None:
 def check_age_rule_choice(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
 ) -> list[CheckMessage]:
-    """W055: a 19 gate that names no rule while ``AGE_RULE`` is unset counts 만 나이, and refuses
+    """W016: a 19 gate that names no rule while ``AGE_RULE`` is unset counts 만 나이, and refuses
     legal adults on 청소년보호법 content (연 나이) until their birthday. Say which rule is meant."""
     config = configured()
     if not config or "AGE_RULE" in config:
@@ -97,6 +97,6 @@ def check_age_rule_choice(
             hint="Say which rule each page means: @age_required(ages.ADULT_CONTENT) for 연 나이 "
             "(청소년보호법), ages.CIVIL_MAJORITY for 만 나이 (민법), or set "
             'PORTONE_CERT["AGE_RULE"] ("full" or "year").',
-            id="portone_cert.W055",
+            id="portone_cert.W016",
         )
     ]
