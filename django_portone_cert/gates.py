@@ -7,6 +7,7 @@ response. Settings are read when a request is gated, never at decoration.
 from __future__ import annotations
 
 import enum
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
@@ -26,6 +27,8 @@ from .conf import app_settings
 from .core.rules import is_child
 from .models import SANDBOX_PROVIDER, GuardianConsent, VerifiedIdentity
 from .sandbox import sandbox_enabled
+
+logger = logging.getLogger("django_portone_cert")
 
 
 class Verified(Protocol):
@@ -172,7 +175,15 @@ class AgeGate:
     ) -> Outcome:
         if not getattr(user, "is_authenticated", False):
             return Outcome.LOGIN_REQUIRED
-        if identity is None or not counts_as_verified(identity):
+        if identity is None:
+            return Outcome.IDENTITY_REQUIRED
+        if not counts_as_verified(identity):
+            # Once per gated request, nothing about the person: why a verified user is sent
+            # back to verify (say, SANDBOX in the settings of a test run, where DEBUG is off).
+            logger.warning(
+                "A gate refused a sandbox identity: sandbox mode is off (it needs both "
+                "PORTONE_CERT['SANDBOX'] and DEBUG), so the user must verify again."
+            )
             return Outcome.IDENTITY_REQUIRED
         now = now or timezone.now()
         if needs_guardian_consent(identity, ages.today_kst(now)):

@@ -81,7 +81,10 @@ RECOVERY_PAGE_MESSAGES: dict[str, str | Promise] = {
     "no_accounts": _("There is no account for this person."),
     "joined": _("joined"),
     "reset_password": _("Set a new password"),
-    # An account recovery offers no link for: staff (RECOVERY_INCLUDE_STAFF off), no usable
-    # password, or no password_reset_confirm in the URLconf. The page does not say which.
+    # An account recovery offers no link for: staff (RECOVERY_INCLUDE_STAFF off) or no usable
+    # password. The page does not say which.
     "no_reset_link": _("The password of this account cannot be reset here. Please contact us."),
 }
+
+#: The guardian's page shows the outcome itself and stays: no "taking you back".
+GUARDIAN_PAGE_MESSAGES: dict[str, str | Promise] = {"success": _("Verified.")}

@@ -3,7 +3,7 @@
 A visitor verifies with an attempt minted for recovery (bound to their session);
 :func:`recover` reads the result through the shared core, consumes it, rotates the
 session key and answers the accounts of the person with that CI, each with a one-time
-link to Django's own ``password_reset_confirm`` — except staff and superusers (unless
+link to set a new password (:func:`password_reset_url`) — except staff and superusers (unless
 ``RECOVERY_INCLUDE_STAFF``) and accounts without a usable password, which are listed
 without one. Nothing about the person is stored; the CI never leaves this module.
 """
@@ -16,10 +16,11 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
 from django.http import HttpRequest
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.views.decorators.debug import sensitive_variables
@@ -43,9 +44,8 @@ class RecoveredAccount:
     user: Any
     username: str
     date_joined: datetime | None
-    #: Django's ``password_reset_confirm`` for this account (a path), or None when the
-    #: project does not include ``django.contrib.auth.urls`` or recovery offers this
-    #: account no link (:func:`offers_reset`).
+    #: A one-time link to set this account's password (a path, :func:`password_reset_url`),
+    #: or None when recovery offers this account no link (:func:`offers_reset`).
     password_reset_url: str | None
 
 
@@ -78,18 +78,37 @@ def find_accounts(ci: str) -> list[Any]:
     return [user for user in users if getattr(user, "is_active", True)]
 
 
-def password_reset_url(user: Any) -> str | None:
-    """A one-time link to Django's ``password_reset_confirm`` (uidb64, ``default_token_generator``).
+#: What a reset link looks like, to find the view behind ``password_reset_confirm``.
+PROBE = {"uidb64": "MQ", "token": "set-password"}
+
+
+def reset_view_name() -> str:
+    """The project's own ``password_reset_confirm`` if it has one, else the app's.
+
+    Django's stock view as ``django.contrib.auth.urls`` routes it is not the project's
+    own: without the project's templates it wears the admin's look ("Django 관리").
+    The app's (``portone_cert:password_reset_confirm``) is that same view, Django's token
+    check included, in the app's look.
+    """
+    try:
+        view = resolve(reverse("password_reset_confirm", kwargs=PROBE)).func
+    except (NoReverseMatch, Resolver404):
+        return "portone_cert:password_reset_confirm"
+    stock = getattr(view, "view_class", None) is auth_views.PasswordResetConfirmView
+    if stock and not getattr(view, "view_initkwargs", None):
+        return "portone_cert:password_reset_confirm"
+    return "password_reset_confirm"
+
+
+def password_reset_url(user: Any) -> str:
+    """A one-time link to set a new password (uidb64, ``default_token_generator``).
 
     A path, not an absolute URL: nothing taken from the request's Host header goes
-    into it. None when the project's URLconf has no ``password_reset_confirm``.
+    into it. To :func:`reset_view_name`'s view.
     """
     uidb64 = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
-    try:
-        return reverse("password_reset_confirm", kwargs={"uidb64": uidb64, "token": token})
-    except NoReverseMatch:
-        return None
+    return reverse(reset_view_name(), kwargs={"uidb64": uidb64, "token": token})
 
 
 def offers_reset(user: Any) -> bool:

@@ -23,6 +23,16 @@ urlpatterns = [
         recovery.RecoveryCertifyView.as_view(),
         name="recovery_certify",
     ),
+    path(
+        "recovery/reset/done/",
+        recovery.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+    path(
+        "recovery/reset/<str:uidb64>/<str:token>/",
+        recovery.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
     path("guardian/request/", guardians.GuardianAskView.as_view(), name="guardian_request"),
     path("guardian/<str:token>/", guardians.GuardianPageView.as_view(), name="guardian"),
     path(

@@ -373,24 +373,50 @@ def test_phone_uses_redirect_mode(browser: Browser, demo: Site) -> None:
     assert "19세 이상" in page.locator("h1").inner_text()
 
 
-def test_visitor_verifies_then_signs_up(browser: Browser, demo: Site) -> None:
+def verify_at_sign_up(browser: Browser, demo: Site) -> Page:
+    """A new visitor verifies as 가입자 from the sign-up page and lands back on it."""
     page = browser.new_context(locale="ko-KR").new_page()
     page.set_default_timeout(15_000)
     page.goto(f"{demo}/signup/")
     with page.expect_response(lambda r: r.url.endswith("/portone-cert/prepare/")):
-        page.click("text=Verify now")
+        page.click("[data-demo-verify]")
     page.wait_for_url("**/portone-cert/verify/**")
-    popup = complete_popup(page, date(1999, 9, 9), "가입자")
-    popup.click("button[value=complete]")
+    complete_popup(page, date(1999, 9, 9), "가입자").click("button[value=complete]")
     page.wait_for_url(f"{demo}/signup/")
+    return page
+
+
+def test_visitor_verifies_then_signs_up(browser: Browser, demo: Site) -> None:
+    page = verify_at_sign_up(browser, demo)
     assert "가입자" in page.content()
     page.fill("input[name=username]", "newcomer")
     page.fill("input[name=password1]", "a-long-pass-9876")
     page.fill("input[name=password2]", "a-long-pass-9876")
     page.click("button[type=submit]")
     page.wait_for_url(f"{demo}/")
-    assert "Verified on" in page.content()
+    assert "본인인증했습니다" in page.inner_text("[data-demo-verified]")
     shot(page, f"08-signed-up-{demo.version}")
+    page.context.close()
+
+    # The same person again, as a visitor: already registered, with 아이디 찾기 at hand.
+    page = verify_at_sign_up(browser, demo)
+    assert page.locator("[data-demo-already-registered]").count() == 1
+    page.click("[data-demo-recover]")
+    page.wait_for_url("**/portone-cert/recovery/")
+
+
+def test_the_demo_speaks_korean_and_explains_itself(browser: Browser, demo: Site) -> None:
+    page = browser.new_context(locale="ko-KR").new_page()
+    page.set_default_timeout(15_000)
+    page.goto(f"{demo}/")
+    assert "portone_cert.css" in page.content()  # the app's look
+    nav = page.locator("nav").inner_text()
+    assert "로그인" in nav and "회원가입" in nav and "Log in" not in nav
+    assert "법정대리인" in page.inner_text("[data-demo-child-path]")  # the child's path, told
+    page.goto(f"{demo}/accounts/login/")
+    accounts = page.inner_text("[data-demo-accounts]")
+    assert "demo" in accounts and "demo-pass-1234" in accounts  # logins on the login page
+    shot(page, f"00-login-{demo.version}")
 
 
 def test_popup_opens_from_the_click_itself(browser: Browser, demo: Site) -> None:

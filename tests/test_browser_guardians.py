@@ -83,7 +83,7 @@ def sign_up_child(browser: Browser, site: Site, name: str) -> Page:
     page = new_page(browser)
     page.goto(f"{site}/signup/")
     with page.expect_response(lambda r: r.url.endswith("/portone-cert/prepare/")):
-        page.click("text=Verify now")
+        page.click("[data-demo-verify]")
     page.wait_for_url("**/portone-cert/verify/**")
     complete_popup(page, CHILD_BORN, name).click("button[value=complete]")
     return page
@@ -101,7 +101,7 @@ def test_a_child_is_refused_at_sign_up(browser: Browser, refusing: Site) -> None
     shot(page, f"g1-child-refused-{refusing.version}")
     # Nothing waits for the sign-up.
     page.goto(f"{refusing}/signup/")
-    assert page.locator("text=Verify now").count() == 1
+    assert page.locator("[data-demo-verify]").count() == 1
 
 
 def guardian_link(browser: Browser, site: Site, name: str) -> tuple[Page, str]:
@@ -149,6 +149,8 @@ def test_guardian_consents_and_the_child_passes(browser: Browser, guarding: Site
     complete_popup(guardian, GUARDIAN_BORN, "김부모").click("button[value=complete]")
     guardian.wait_for_selector("[data-portone-cert-guardian-done]:not([hidden])")
     assert "동의가 기록되었습니다" in guardian.content()
+    # The page stays, and says nothing of going back.
+    assert guardian.inner_text("[data-portone-cert-status]") == "본인인증이 완료되었습니다."
     shot(guardian, f"g5-consented-{guarding.version}")
     # The child passes the gate now.
     response = child.goto(f"{guarding}/members/")

@@ -78,17 +78,21 @@ def test_find_my_account_and_set_a_new_password(browser: Browser, demo: Site) ->
     assert "회원님 명의로 가입된 계정" in page.content()
     shot(page, f"11-recovery-accounts-{demo.version}")
 
-    # The link: Django's own password_reset_confirm.
+    # The link: Django's password reset confirmation, on the app's own pages, in Korean.
     page.click("[data-portone-cert-reset]")
-    page.wait_for_url("**/accounts/reset/**/set-password/")
+    page.wait_for_url("**/portone-cert/recovery/reset/**/set-password/")
+    assert page.locator("h1").inner_text() == "비밀번호 재설정"
+    assert "Django" not in page.content()  # not the admin's look
     page.fill("input[name=new_password1]", NEW_PASSWORD)
     page.fill("input[name=new_password2]", NEW_PASSWORD)
-    page.click("input[type=submit], button[type=submit]")
-    page.wait_for_url("**/accounts/reset/done/")
+    page.click("button[type=submit]")
+    page.wait_for_url("**/portone-cert/recovery/reset/done/")
+    assert page.locator("h1").inner_text() == "새 비밀번호를 설정했습니다"
     shot(page, f"12-password-set-{demo.version}")
 
     # The old password no longer works; the new one does.
-    page.goto(f"{demo}/accounts/login/")
+    page.click("[data-portone-cert-login]")
+    page.wait_for_url("**/accounts/login/")
     page.fill("input[name=username]", "adult")
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
@@ -113,6 +117,14 @@ def test_find_my_account_and_set_a_new_password(browser: Browser, demo: Site) ->
     assert replay.locator(STATUS).inner_text() == NOT_SENT_HERE
     assert replay.locator("[data-portone-cert-account]").count() == 0 and replayed == []
     shot(replay, f"13-recovery-replay-refused-{demo.version}")
+
+
+def test_the_recovery_page_leads_back_to_the_login_page(browser: Browser, demo: Site) -> None:
+    page = visitor_page(browser)
+    open_recovery_from_login(page, demo)
+    page.click("[data-portone-cert-login]")
+    page.wait_for_url(f"{demo}/accounts/login/")
+    page.context.close()
 
 
 def test_a_person_without_an_account_is_told_so(browser: Browser, demo: Site) -> None:

@@ -2,7 +2,7 @@
 
 Registered by :func:`register_checks` from ``AppConfig.ready()``, never by importing a module.
 Each concern's ids: see its module (``settings``, ``portone``, ``sandbox``, ``keys``,
-``recovery``, ``allauth``, ``children``, ``rights``).
+``recovery``, ``allauth``, ``children``, ``rights``, ``urls``).
 """
 
 from __future__ import annotations
@@ -12,20 +12,22 @@ from django.core.checks import Tags, register
 from .allauth import check_allauth_social
 from .children import check_children, check_children_deploy
 from .keys import check_deploy, check_key_source, check_stored_hash_keys, check_stored_keys
-from .recovery import check_recovery, check_recovery_urls
+from .recovery import check_recovery
 from .rights import check_access_log, check_rights
 from .sandbox import check_sandbox_identities
 from .settings import check_settings
+from .urls import check_age_rule_choice, check_app_urls
 
 __all__ = [
     "check_access_log",
+    "check_age_rule_choice",
     "check_allauth_social",
+    "check_app_urls",
     "check_children",
     "check_children_deploy",
     "check_deploy",
     "check_key_source",
     "check_recovery",
-    "check_recovery_urls",
     "check_rights",
     "check_sandbox_identities",
     "check_settings",
@@ -41,7 +43,8 @@ def register_checks() -> None:
         register(check)
     register(check_children)
     register(check_rights)
-    register(check_recovery_urls, Tags.urls)
+    for check in (check_app_urls, check_age_rule_choice):
+        register(check, Tags.urls)
     for check in (
         check_stored_keys,
         check_stored_hash_keys,

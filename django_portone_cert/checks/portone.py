@@ -1,5 +1,5 @@
 """PortOne's side of the settings: API version, credentials, channel, transport (E002–E007,
-E017–E021, W001, W005, W010–W012)."""
+E017–E021, E034, E035, W001, W005, W010–W012)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from .base import is_timeout, named, number_errors, positive_number
 
 HINT_CONSOLE = "Find it in the PortOne console: 결제 연동 > 식별코드・API Keys > V1 API."
 HINT_CONSOLE_V2 = "Find it in the PortOne console: 결제 연동 > 식별코드・API Keys > V2 API."
+HINT_CHANNEL = "The 본인인증 channel's key: PortOne console, 결제 연동 > 연동 정보 > 채널 관리."
 
 
 def portone_errors(value: Callable[[str], Any]) -> list[CheckMessage]:
@@ -58,6 +59,40 @@ def portone_errors(value: Callable[[str], Any]) -> list[CheckMessage]:
             )
         )
     errors.extend(_check_channel(version, value("CHANNEL_KEY"), value("PG")))
+    errors.extend(_copied_values(version, value))
+    return errors
+
+
+#: The documentation's stand-ins for a value ("channel-key-...", "imp..."), never a real one.
+PLACEHOLDERS = ("...", "\u2026")
+
+
+def _copied_values(version: Any, value: Callable[[str], Any]) -> list[CheckMessage]:
+    """E035: a placeholder copied from the docs; E034: a V1 merchant code not shaped "imp…"."""
+    errors: list[CheckMessage] = []
+    for key in ("IMP_KEY", "IMP_SECRET", "IMP_CODE", "API_SECRET", "STORE_ID", "CHANNEL_KEY"):
+        given = value(key)
+        if isinstance(given, str) and any(mark in given for mark in PLACEHOLDERS):
+            # The value is not repeated: it may be a secret.
+            hint = HINT_CONSOLE_V2 if version == "v2" else HINT_CONSOLE
+            errors.append(
+                Error(
+                    f'{named(key)} holds "...": a placeholder copied from the documentation, '
+                    "not a value from the PortOne console.",
+                    hint=HINT_CHANNEL if key == "CHANNEL_KEY" else hint,
+                    id="portone_cert.E035",
+                )
+            )
+    code = value("IMP_CODE")
+    if version == "v1" and isinstance(code, str) and code and not code.startswith("imp"):
+        errors.append(
+            Error(
+                f'{named("IMP_CODE")} does not start with "imp": it is the 고객사 식별코드 '
+                '(e.g. "imp12345678"), not the REST API key or the store id.',
+                hint=HINT_CONSOLE,
+                id="portone_cert.E034",
+            )
+        )
     return errors
 
 

@@ -1,4 +1,4 @@
-"""Account recovery's settings and URLs (E040–E042, W040, W041)."""
+"""Account recovery's settings (E040–E042, W040)."""
 
 from __future__ import annotations
 
@@ -8,16 +8,15 @@ from typing import Any
 from django.apps import AppConfig
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning
-from django.urls import NoReverseMatch, reverse
 
-from ..conf import DEFAULTS, SETTING_NAME
+from ..conf import DEFAULTS
 from .base import configured, named
 
 
 def check_recovery(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
 ) -> list[CheckMessage]:
-    """Account recovery (``ACCOUNT_RECOVERY``): E040, E041, E042, W040, W041."""
+    """Account recovery (``ACCOUNT_RECOVERY``): E040, E041, E042, W040."""
     config = configured()
     if config is None:
         return []  # E001 says it
@@ -59,26 +58,3 @@ def check_recovery(
             )
         )
     return errors
-
-
-def check_recovery_urls(
-    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
-) -> list[CheckMessage]:
-    """W041: recovery on, but no ``password_reset_confirm`` to link each account to."""
-    config = getattr(settings, SETTING_NAME, None)
-    if not isinstance(config, dict) or config.get("ACCOUNT_RECOVERY") is not True:
-        return []
-    try:
-        reverse("password_reset_confirm", kwargs={"uidb64": "MQ", "token": "set-password"})
-    except NoReverseMatch:
-        return [
-            Warning(
-                f"{named('ACCOUNT_RECOVERY')} is on, but the URLconf has no "
-                '"password_reset_confirm": recovered accounts are shown without a link to set '
-                "a new password (password_reset_url is null).",
-                hint='Add path("accounts/", include("django.contrib.auth.urls")) to your '
-                "URLconf, or your own view named password_reset_confirm.",
-                id="portone_cert.W041",
-            )
-        ]
-    return []

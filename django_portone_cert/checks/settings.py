@@ -3,12 +3,15 @@ what belongs to none (attempts, ages, durations, flags, cache, sessions, unknown
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 from typing import Any
 
 from django.apps import AppConfig
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning
+from rest_framework.throttling import SimpleRateThrottle
 
 from ..ages import RULES
 from ..conf import DEFAULTS, SETTING_NAME
@@ -38,6 +41,7 @@ def check_settings(
         *attempt_errors(value),
         *age_errors(value),
         *environment_errors(value),
+        *throttle_errors(value),
         *sandbox_errors(value),
         *key_errors(value),
         *unknown_keys(config),
@@ -82,7 +86,49 @@ def attempt_errors(value: Callable[[str], Any]) -> list[CheckMessage]:
                     id="portone_cert.E010",
                 )
             )
+        elif key in DAYS_LONG and _seconds_that_look_like_days(value(key)):
+            errors.append(
+                Warning(
+                    f"{named(key)} is {value(key)!r}: a number is seconds, so this is about "
+                    f"{value(key) / 60:.0f} minutes.",
+                    hint=f"Did you mean timedelta(days={value(key)!r})? "
+                    "Write durations as timedelta (from datetime import timedelta).",
+                    id="portone_cert.W015",
+                )
+            )
     return errors
+
+
+#: Durations counted in days or months: a bare number here is almost always days meant.
+DAYS_LONG = ("REVERIFY_AFTER", "FAILED_ATTEMPT_RETENTION", "TOMBSTONE_RETENTION")
+
+
+def _seconds_that_look_like_days(value: Any) -> bool:
+    """A bare number of seconds under a day (``365``: six minutes, not a year)."""
+    if isinstance(value, timedelta | bool) or not isinstance(value, int | float):
+        return False
+    return 0 < value < 24 * 3600
+
+
+def throttle_errors(value: Callable[[str], Any]) -> list[CheckMessage]:
+    """E033: ``THROTTLE_RATE`` as DRF reads it ("10/minute"), or the first ``prepare/`` is a 500."""
+    rate = value("THROTTLE_RATE")
+    if not isinstance(rate, str):
+        return []  # None: no throttle; another type is E005
+    try:
+        # DRF's own parser: what the throttle will do with the value on the first request.
+        SimpleRateThrottle.parse_rate(SimpleRateThrottle.__new__(SimpleRateThrottle), rate)
+    except (ValueError, KeyError, IndexError, TypeError):
+        return [
+            Error(
+                f"{named('THROTTLE_RATE')} is {rate!r}, which Django REST framework cannot "
+                "read: the first request to the app's API would fail.",
+                hint='Requests per second, minute, hour or day: "10/minute", "100/hour", '
+                "or None for no throttle.",
+                id="portone_cert.E033",
+            )
+        ]
+    return []
 
 
 def age_errors(value: Callable[[str], Any]) -> list[CheckMessage]:
@@ -146,14 +192,17 @@ def environment_errors(value: Callable[[str], Any]) -> list[CheckMessage]:
 
 
 def unknown_keys(config: dict[str, Any]) -> list[CheckMessage]:
-    """W002: a key the app does not know, usually a typo."""
+    """W002: a key the app does not know, usually a typo: one warning each, with the nearest
+    known key."""
     errors: list[CheckMessage] = []
-    unknown = sorted(set(config) - set(DEFAULTS))
-    if unknown:
+    for key in sorted(set(config) - set(DEFAULTS), key=str):
+        nearest = difflib.get_close_matches(str(key).upper(), list(DEFAULTS), n=1, cutoff=0.6)
         errors.append(
             Warning(
-                f"settings.{SETTING_NAME} has unknown keys: {', '.join(map(str, unknown))}.",
-                hint=f"Known keys: {', '.join(DEFAULTS)}.",
+                f"settings.{SETTING_NAME} has an unknown key: {key!r}.",
+                hint=f'Did you mean "{nearest[0]}"?'
+                if nearest
+                else "Every key is listed in the settings table of docs/install.md.",
                 id="portone_cert.W002",
             )
         )

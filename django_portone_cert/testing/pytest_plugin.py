@@ -20,7 +20,11 @@ from ..portone.fake.api import FakePortOne
 
 @pytest.fixture
 def portone(settings: Any) -> Iterator[FakePortOne]:
-    """A fake PortOne for this test; no request leaves the process."""
+    """A fake PortOne for this test; no request leaves the process.
+
+    Its results are PortOne's, whatever ``SANDBOX`` says in the settings: the fixture
+    turns sandbox mode off for the test's duration.
+    """
     config = dict(getattr(settings, "PORTONE_CERT", None) or {})
     test_keys = {"IMP_KEY": "fake_imp_key", "IMP_SECRET": "fake_imp_secret"}
     test_keys["IMP_CODE"] = "imp00000000"
@@ -31,6 +35,10 @@ def portone(settings: Any) -> Iterator[FakePortOne]:
         # A key the settings leave empty (os.environ.get() without the variable) is missing.
         if not config.get(key):
             config[key] = value
+    # The fake plays PortOne, not the sandbox: a settings module that turns SANDBOX on
+    # (say, in DEBUG) would mark every result as the sandbox's, and pytest runs with
+    # DEBUG off, where every gate refuses a sandbox identity. For this test only.
+    config["SANDBOX"] = False
     settings.PORTONE_CERT = config
     # On V2 the fake checks the storeId query as PortOne does (400 / 403 otherwise).
     fake = FakePortOne(

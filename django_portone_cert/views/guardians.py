@@ -16,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from .. import guardian_links, guardians, openapi
+from ..messages import GUARDIAN_PAGE_MESSAGES
 from ..openapi import describe
 from ..serializers import (
     AttemptSerializer,
@@ -120,6 +121,7 @@ class GuardianPageView(TemplateView):  # an HTML page: not in the API schema
                 **page_config(
                     reverse("portone_cert:guardian_prepare", kwargs={"token": token}),
                     reverse(certify, kwargs={"token": token}),
+                    messages={code: str(text) for code, text in GUARDIAN_PAGE_MESSAGES.items()},
                 ),
             }
         )

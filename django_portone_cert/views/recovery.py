@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+from django.contrib.auth import views as auth_views
 from django.db import transaction
 from django.http import Http404, HttpRequest
-from django.urls import reverse
+from django.shortcuts import resolve_url
+from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
 from django.views.generic import TemplateView
 from rest_framework import status
@@ -20,7 +23,7 @@ from ..core.attempts import start_attempt
 from ..messages import RECOVERY_PAGE_MESSAGES
 from ..models import CertificationAttempt
 from ..openapi import describe
-from ..recovery import recover
+from ..recovery import offers_reset, recover
 from ..serializers import AttemptSerializer, CertifyRequestSerializer, RecoverySerializer
 from .base import PortOneCertAPIView, RecoveryOn, VisitorsSendCSRF, page_config, submitted_result
 
@@ -90,4 +93,37 @@ class RecoveryPageView(TemplateView):  # an HTML page: not in the API schema
                 messages=messages,
             )
         )
+        context["login_url"] = resolve_url(settings.LOGIN_URL)  # the way back
         return context
+
+
+class RecoveryOnly:
+    """An HTML page of the recovery journey: 404 while ``ACCOUNT_RECOVERY`` is off."""
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        if not app_settings.ACCOUNT_RECOVERY:
+            raise Http404()
+        return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+
+
+class PasswordResetConfirmView(RecoveryOnly, auth_views.PasswordResetConfirmView):
+    """``GET recovery/reset/<uidb64>/<token>/``: where recovery's links lead, in the app's look.
+
+    Django's own view: its token check, and its move of the token from the URL into the
+    session (``…/set-password/``) so the token never leaks in a Referer. Only the page and
+    the end of the journey are the app's; and an account recovery offers no link to
+    (:func:`~django_portone_cert.recovery.offers_reset`) gets none here either.
+    """
+
+    template_name = "portone_cert/password_reset_confirm.html"
+    success_url = reverse_lazy("portone_cert:password_reset_complete")
+
+    def get_user(self, uidb64: str) -> Any:
+        user = super().get_user(uidb64)
+        return user if user is not None and offers_reset(user) else None
+
+
+class PasswordResetCompleteView(RecoveryOnly, auth_views.PasswordResetCompleteView):
+    """``GET recovery/reset/done/``: the new password is set; on to the login page."""
+
+    template_name = "portone_cert/password_reset_complete.html"

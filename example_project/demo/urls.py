@@ -4,6 +4,10 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from . import views
+from .management.commands.demo_user import PASSWORD, PURPOSES
+
+#: The login page lists the demo's accounts (a real site never shows logins).
+DEMO_LOGINS = {"demo_users": list(PURPOSES.items()), "demo_password": PASSWORD}
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -11,9 +15,9 @@ urlpatterns = [
     path("adult/", views.adult_only, name="adult_only"),
     path("fourteen/", views.FourteenPlusView.as_view(), name="fourteen_plus"),
     path("signup/", views.signup, name="signup"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", auth_views.LoginView.as_view(extra_context=DEMO_LOGINS), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    # Django's password reset views: recovered accounts link to password_reset_confirm.
+    # Django's auth views (password change, e-mail reset); recovery's links use the app's pages.
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("portone-cert/", include("django_portone_cert.urls")),

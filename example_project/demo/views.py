@@ -44,7 +44,10 @@ def verified_members(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "demo/page.html",
-        {"title": "본인인증 회원 전용", "body": "Any verified member may read this page."},
+        {
+            "title": "본인인증 회원 전용",
+            "body": "본인인증한 회원이면 나이와 상관없이 볼 수 있습니다.",
+        },
     )
 
 
@@ -55,7 +58,7 @@ def adult_only(request: HttpRequest) -> HttpResponse:
         "demo/page.html",
         {
             "title": "19세 이상 (청소년 이용불가)",
-            "body": "Open to people who reach 19 this year (연 나이), as 청소년보호법 requires.",
+            "body": "청소년보호법에 따라 올해 19세가 되는 사람부터(연 나이) 볼 수 있습니다.",
         },
     )
 
@@ -68,7 +71,7 @@ class FourteenPlusView(AgeRequiredMixin, TemplateView):
     template_name = "demo/page.html"
     extra_context = {
         "title": "만 14세 이상",
-        "body": "Open from the 14th birthday (만 나이).",
+        "body": "만 14세 생일부터(만 나이) 볼 수 있습니다.",
     }
 
 
