@@ -169,15 +169,16 @@ def _probe_v1(client: PortOneClient) -> list[Finding]:
     return findings
 
 
-def probe_v2(client: PortOneV2Client | None = None) -> list[Finding]:
-    """A lookup of a made-up identity verification in ``STORE_ID``: it must answer 404."""
+def probe_v2(client: PortOneV2Client | None = None, seconds: float | None = None) -> list[Finding]:
+    """A lookup of a made-up identity verification in ``STORE_ID``: it must answer 404
+    (within ``seconds``, by default ``DEADLINE``)."""
     if client is None:
         client = PortOneV2Client()
         try:
-            return probe_v2(client)
+            return probe_v2(client, seconds)
         finally:
             client.close()
-    deadline = time.monotonic() + app_settings.DEADLINE
+    deadline = time.monotonic() + (seconds or app_settings.DEADLINE)
     try:
         answer = client._send(
             "GET",
@@ -319,17 +320,19 @@ def deployment_findings() -> list[Finding]:
     return findings
 
 
-def portone_problem() -> str | None:
-    """What keeps PortOne from answering with these keys, or None; cheap, never spends.
+def portone_problem(seconds: float) -> str | None:
+    """What keeps PortOne from answering with these keys within ``seconds``, or None.
 
-    V1: a token (the cached one while it is valid, else getToken); V2: a made-up lookup.
+    Cheap and never spends: V1 a token (the cached one while it is valid, else getToken),
+    V2 a made-up lookup.
     """
     try:
         client = get_client()
         if isinstance(client, PortOneClient):
-            client.get_token()
+            client.get_token(deadline=time.monotonic() + seconds)
             return None
-        errors = [f for f in probe_v2(client) if f.level == "error" and f.topic == "portone"]
+        found = probe_v2(client, seconds)
+        errors = [f for f in found if f.level == "error" and f.topic == "portone"]
         return errors[0].message if errors else None
     except ConfigurationError as error:
         return str(error)

@@ -56,21 +56,24 @@ class Span:
 
     def __init__(self, otel_span: Any = None) -> None:
         self._span = otel_span
+        self._named: set[str] = set()
 
     def set(self, name: str, value: str | int) -> None:
         """Set an attribute named in :data:`ATTRIBUTES` (any other name is ignored)."""
         key = ATTRIBUTES.get(name)
         if self._span is not None and key is not None:
             self._span.set_attribute(key, value)
+            self._named.add(name)
 
     def failed(self, error: BaseException) -> None:
-        """Mark the span failed: the app's error code, or the exception's class; no text."""
+        """Mark the span failed: the app's error code, or the exception's class (unless the
+        block named the error already, e.g. "timeout"); never the exception's text."""
         if self._span is None:
             return
         if isinstance(error, PortOneCertError):
             self.set("code", code_label(error.code))
             self.set("error_type", code_label(error.code))
-        else:
+        elif "error_type" not in self._named:
             self.set("error_type", type(error).__qualname__)
         self._span.set_status(_trace.Status(_trace.StatusCode.ERROR))
 

@@ -1,0 +1,46 @@
+"""The app without prometheus_client, opentelemetry or django-health-check: it imports and
+verifies, and records nothing (the default lane has none of them; this makes sure of it)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+SCRIPT = """
+import os, sys
+for name in ("prometheus_client", "opentelemetry", "health_check"):
+    sys.modules[name] = None  # importing it now raises ImportError
+os.environ["DJANGO_SETTINGS_MODULE"] = "tests.settings"
+import django
+django.setup()
+from django.core.management import call_command
+call_command("migrate", verbosity=0)
+from django.contrib.auth import get_user_model
+from django_portone_cert import metrics, tracing
+from django_portone_cert.testing import FakePortOne
+from tests.helpers import client_for, verify
+assert not metrics.available() and not tracing.enabled()
+assert metrics.instruments() is None
+user = get_user_model().objects.create_user(username="plain", password="pw")
+with FakePortOne().activate() as fake:
+    response = verify(client_for(user), fake)
+assert response.status_code == 201, response.content
+try:
+    import django_portone_cert.contrib.health_check
+except ImportError:
+    pass
+else:
+    raise AssertionError("the health check needs django-health-check")
+print("verified without the extras")
+"""
+
+
+def test_the_app_verifies_without_the_optional_libraries() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", SCRIPT], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert "verified without the extras" in done.stdout
