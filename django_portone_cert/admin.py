@@ -16,6 +16,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
+from .admin_statistics import WithStatistics
 from .crypto import DecryptionError
 from .masking import mask_ci, mask_name, mask_phone
 from .models import CertificationAttempt, GuardianConsent, VerifiedIdentity
@@ -226,7 +227,7 @@ class VerifiedIdentityAdmin(ReadOnlyAdmin):
 
 
 @admin.register(CertificationAttempt)
-class CertificationAttemptAdmin(ReadOnlyAdmin):
+class CertificationAttemptAdmin(WithStatistics, ReadOnlyAdmin):
     list_display = (
         "merchant_uid",
         "user",
