@@ -40,6 +40,14 @@ MADE_UP_IMP_UID = "imp_000000000000"
 MADE_UP_VERIFICATION_ID = "portonecertdoctor00000000000000000000"
 #: Clocks further apart than this are worth a warning (CLOCK_SKEW refuses results).
 SKEW_WARNING = 30.0
+#: What a V2 refusal means, by status.
+V2_REFUSALS = {
+    401: "PortOne refused {secret} ({status}): copy the V2 API secret again from the PortOne "
+    "console (결제 연동 > 식별코드・API Keys > V2 API).",
+    403: "PortOne accepted {secret} but refused {store} ({status}): the secret belongs to "
+    "another store; copy the 상점 아이디 shown beside it.",
+    400: 'PortOne refused the lookup ({status}): check the form of {store} ("store-" and a UUID).',
+}
 #: Cache backends each process keeps to itself.
 UNSHARED_CACHES = ("LocMemCache", "DummyCache")
 
@@ -128,10 +136,9 @@ def probe_v1() -> list[Finding]:
 def _probe_v1(client: PortOneClient) -> list[Finding]:
     deadline = time.monotonic() + app_settings.DEADLINE
     credentials = {"imp_key": client.imp_key, "imp_secret": client.imp_secret}
-    try:
-        answer = client._send("POST", "/users/getToken", deadline, json=credentials)
-    except PortOneCertError as error:
-        return [unreachable(error, client.base_url)]
+    answer = _ask(client, "POST", "/users/getToken", deadline, json=credentials)
+    if isinstance(answer, Finding):
+        return [answer]
     if answer.status_code == 401:
         return [
             Finding(
@@ -151,16 +158,11 @@ def _probe_v1(client: PortOneClient) -> list[Finding]:
         Finding("ok", "portone", f"getToken accepted {named('IMP_KEY')} and {named('IMP_SECRET')}.")
     ]
     findings.extend(clock(data.get("now") if isinstance(data, dict) else None, answer))
-    try:
-        lookup = client._send(
-            "GET",
-            f"/certifications/{MADE_UP_IMP_UID}",
-            deadline,
-            headers={"Authorization": f"Bearer {token}"},
-        )
-    except PortOneCertError as error:
-        return [*findings, unreachable(error, client.base_url)]
-    if lookup.status_code == 404:
+    bearer = {"Authorization": f"Bearer {token}"}
+    lookup = _ask(client, "GET", f"/certifications/{MADE_UP_IMP_UID}", deadline, headers=bearer)
+    if isinstance(lookup, Finding):
+        findings.append(lookup)
+    elif lookup.status_code == 404:
         findings.append(
             Finding("ok", "portone", "A lookup of a made-up imp_uid answered 404, as it should.")
         )
@@ -179,34 +181,24 @@ def probe_v2(client: PortOneV2Client | None = None, seconds: float | None = None
         finally:
             client.close()
     deadline = time.monotonic() + (seconds or app_settings.DEADLINE)
-    try:
-        answer = client._send(
-            "GET",
-            f"/identity-verifications/{MADE_UP_VERIFICATION_ID}",
-            deadline,
-            headers={"Authorization": f"PortOne {client.api_secret}"},
-            params={"storeId": client.store_id},
-        )
-    except PortOneCertError as error:
-        return [unreachable(error, client.base_url)]
+    answer = _ask(
+        client,
+        "GET",
+        f"/identity-verifications/{MADE_UP_VERIFICATION_ID}",
+        deadline,
+        headers={"Authorization": f"PortOne {client.api_secret}"},
+        params={"storeId": client.store_id},
+    )
+    if isinstance(answer, Finding):
+        return [answer]
     kind = _json(answer).get("type")
-    if answer.status_code == 401:
-        message = (
-            f"PortOne refused {named('API_SECRET')} (401 {kind or ''}): copy the V2 API secret "
-            "again from the PortOne console (결제 연동 > 식별코드・API Keys > V2 API)."
+    refusal = V2_REFUSALS.get(answer.status_code)
+    if refusal is not None:
+        said = (
+            f"{answer.status_code} {kind if isinstance(kind, str) and kind.isidentifier() else ''}"
         )
-        return [Finding("error", "portone", message)]
-    if answer.status_code == 403:
-        message = (
-            f"PortOne accepted {named('API_SECRET')} but refused {named('STORE_ID')} (403 "
-            f"{kind or ''}): the secret belongs to another store; copy the 상점 아이디 shown "
-            "beside it."
-        )
-        return [Finding("error", "portone", message)]
-    if answer.status_code == 400:
-        message = (
-            f"PortOne refused the lookup (400 {kind or ''}): check the form of "
-            f'{named("STORE_ID")} ("store-" and a UUID).'
+        message = refusal.format(
+            secret=named("API_SECRET"), store=named("STORE_ID"), status=said.strip()
         )
         return [Finding("error", "portone", message)]
     if answer.status_code != 404 or kind != "IDENTITY_VERIFICATION_NOT_FOUND":
@@ -218,6 +210,16 @@ def probe_v2(client: PortOneV2Client | None = None, seconds: float | None = None
         "verification answered 404, as it should.",
     )
     return [found, *clock(None, answer)]
+
+
+def _ask(
+    client: PortOneClient | PortOneV2Client, method: str, path: str, deadline: float, **kwargs: Any
+) -> requests.Response | Finding:
+    """PortOne's answer (one try, no retry), or why none came."""
+    try:
+        return client._send(method, path, deadline, **kwargs)
+    except PortOneCertError as error:
+        return unreachable(error, client.base_url)
 
 
 def _json(response: requests.Response) -> dict[str, Any]:
