@@ -24,7 +24,8 @@ from django_portone_cert.testing import FakePortOne
 from tests.helpers import client_for, verify
 assert not metrics.available() and not tracing.enabled()
 assert metrics.instruments() is None
-user = get_user_model().objects.create_user(username="plain", password="pw")
+model = get_user_model()
+user = model.objects.create_user(**{model.USERNAME_FIELD: "plain@example.com"}, password="pw")
 with FakePortOne().activate() as fake:
     response = verify(client_for(user), fake)
 assert response.status_code == 201, response.content
