@@ -6,6 +6,15 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import SystemCheckError
+
+from django_portone_cert import metrics
+from django_portone_cert.checks.operations import check_operations
+from tests.helpers import configure
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -45,3 +54,18 @@ def test_the_app_verifies_without_the_optional_libraries() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "verified without the extras" in done.stdout
+
+
+def test_metrics_asked_for_without_prometheus_client_warns(
+    settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(metrics, "_prometheus", None)
+    configure(settings, METRICS=True)
+    assert [m.id for m in check_operations()] == ["portone_cert.W080"]
+    configure(settings, METRICS=False)
+    assert check_operations() == []
+    settings.PORTONE_CERT = {k: v for k, v in settings.PORTONE_CERT.items() if k != "METRICS"}
+    assert check_operations() == []  # the default asks for nothing
+    configure(settings, METRICS="yes")
+    with pytest.raises(SystemCheckError, match=r"portone_cert\.E080"):
+        call_command("check")
