@@ -7,7 +7,7 @@ PORT ?= 8000
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test test-allauth demo docs lint format messages bench faults contract clean
+.PHONY: test test-allauth test-ops demo docs lint format messages bench faults contract clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,20 @@ test-allauth: .venv-allauth/.installed
 	test -x .venv-allauth/bin/python || $(PYTHON) -m venv .venv-allauth
 	.venv-allauth/bin/python -m pip install -q --upgrade pip
 	.venv-allauth/bin/python -m pip install -q -e . --group test
+	touch $@
+
+## The operations lane: Prometheus metrics, OpenTelemetry spans and the django-health-check
+## backend with the real libraries (the default lane skips those tests), and the doctor.
+OPS_TESTS := tests/test_metrics.py tests/test_tracing.py tests/test_health_check.py \
+	tests/test_doctor.py tests/test_without_extras.py
+test-ops: .venv-ops/.installed
+	.venv-ops/bin/python -c "import prometheus_client, opentelemetry.sdk, health_check"
+	.venv-ops/bin/python -m pytest -q -rs $(OPS_TESTS)
+
+.venv-ops/.installed: pyproject.toml
+	test -x .venv-ops/bin/python || $(PYTHON) -m venv .venv-ops
+	.venv-ops/bin/python -m pip install -q --upgrade pip
+	.venv-ops/bin/python -m pip install -q -e . --group ops
 	touch $@
 
 ## Run the example project on http://127.0.0.1:$(PORT)/ (SQLite, sandbox mode: no credentials, no network).

@@ -20,6 +20,7 @@ from typing import Any
 
 import requests
 
+from benchmarks import metrics
 from benchmarks.harness import Gunicorn, basic_auth, make_users, setup_django
 
 DOCUMENTED = {201, 400, 409, 429, 502, 503, 504}
@@ -40,12 +41,17 @@ def main() -> int:
     fake.set_fault_rates(
         {"http_500": 0.05, "http_503": 0.05, "timeout": 0.05, "reset": 0.05}, seed=args.seed
     )
-    with FakePortOneServer(fake, hang_seconds=2) as server:
+    with FakePortOneServer(fake, hang_seconds=2) as server, metrics.collecting() as recorded:
         setup_django(server.url)
         users = make_users(args.users, "f")
         gunicorn = Gunicorn(
             4,
-            {"BENCH_PORTONE_URL": server.url, "BENCH_READ_TIMEOUT": "0.5", "BENCH_DEADLINE": "4"},
+            {
+                "BENCH_PORTONE_URL": server.url,
+                "BENCH_READ_TIMEOUT": "0.5",
+                "BENCH_DEADLINE": "4",
+                **recorded,
+            },
         )
         stop = threading.Event()
         expiries = 0
@@ -91,7 +97,10 @@ def main() -> int:
             stop.set()
             gunicorn.stop()
         seconds = time.perf_counter() - started
-    return report(outcomes, users, fake, expiries, seconds)
+        status = report(outcomes, users, fake, expiries, seconds)
+        print("\nWhat the app's metrics recorded (4 workers, summed):\n")
+        print(metrics.table(recorded))
+    return status
 
 
 def _code(response: requests.Response) -> str:

@@ -18,6 +18,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from benchmarks import metrics
 from benchmarks.harness import (
     ROOT,
     Gunicorn,
@@ -30,6 +31,8 @@ from benchmarks.harness import (
 
 RESULTS = ROOT / "benchmarks" / "results"
 IAMPORT_PYTHON = ROOT / ".venv-iamport" / "bin" / "python"
+#: Where the gunicorn workers write their metrics (benchmarks.metrics); set by main().
+WORKERS: dict[str, str] = {}
 
 
 def prepared_jobs(fake: Any, count: int, prefix: str) -> list[tuple[Any, str, str]]:
@@ -115,7 +118,7 @@ def many_workers_one_token(fake: Any, server: Any, count: int) -> dict[str, Any]
 
     jobs = [(basic_auth(u), m, i) for u, m, i in prepared_jobs(fake, count, "s2")]
     cache.clear()  # cold: no token anywhere
-    gunicorn = Gunicorn(4, {"BENCH_PORTONE_URL": server.url})
+    gunicorn = Gunicorn(4, {"BENCH_PORTONE_URL": server.url, **WORKERS})
     try:
         fake.reset_counters()
         statuses = _fire(gunicorn.url + "/portone-cert/certifications/", jobs, threads=count)
@@ -204,7 +207,7 @@ def throughput(fake: Any, server: Any, count: int) -> dict[str, Any]:
 
     fake.latency = 0.0
     jobs = [(basic_auth(u), m, i) for u, m, i in prepared_jobs(fake, count, "s4")]
-    gunicorn = Gunicorn(4, {"BENCH_PORTONE_URL": server.url})
+    gunicorn = Gunicorn(4, {"BENCH_PORTONE_URL": server.url, **WORKERS})
     try:
         _fire(gunicorn.url + "/bare/", jobs[:8], threads=8)  # warm the workers
         started = time.perf_counter()
@@ -330,7 +333,9 @@ def main() -> None:
     with (
         FakePortOneServer(fake) as server,
         FakePortOneServer(fake, connect_latency=args.latency) as handshaking,
+        metrics.collecting() as recorded,
     ):
+        WORKERS.update(recorded)
         setup_django(server.url)
         results: dict[str, Any] = {
             "count": args.count,
@@ -342,10 +347,13 @@ def main() -> None:
             "gate": gate_cost(args.gate_iterations),
             "throughput": throughput(fake, server, args.count * 2),
         }
+        recorded_metrics = metrics.table(recorded)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "bench.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))
     print(table(results))
     print(f"\n(JSON: {Path(RESULTS / 'bench.json').relative_to(ROOT)})")
+    print("\nWhat the app's metrics recorded (this process and the workers, summed):\n")
+    print(recorded_metrics)
 
 
 if __name__ == "__main__":

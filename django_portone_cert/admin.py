@@ -18,6 +18,7 @@ from django.utils.translation import ngettext_lazy
 
 from . import accesslog
 from .accesslog_admin import PersonalDataAccessAdmin
+from .admin_statistics import WithStatistics
 from .crypto import DecryptionError
 from .masking import mask_ci, mask_name, mask_phone
 from .models import CertificationAttempt, GuardianConsent, PersonalDataAccess, VerifiedIdentity
@@ -263,7 +264,7 @@ class VerifiedIdentityAdmin(ReadOnlyAdmin):
 
 
 @admin.register(CertificationAttempt)
-class CertificationAttemptAdmin(ReadOnlyAdmin):
+class CertificationAttemptAdmin(WithStatistics, ReadOnlyAdmin):
     list_display = (
         "merchant_uid",
         "user",

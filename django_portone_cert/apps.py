@@ -43,3 +43,19 @@ class PortOneCertConfig(AppConfig):
             sender=VerifiedIdentity,
             dispatch_uid="portone_cert_end_consents_when_the_person_changes",
         )
+        connect_metrics()
+
+
+def connect_metrics() -> None:
+    """Count outcomes from the app's signals, when prometheus_client is installed."""
+    from . import metrics, signals
+
+    if not metrics.available():
+        return
+    for signal, receiver in (
+        (signals.identity_verified, metrics.count_verified),
+        (signals.verification_failed, metrics.count_failed),
+        (signals.accounts_found, metrics.count_recovered),
+        (signals.guardian_consented, metrics.count_consented),
+    ):
+        signal.connect(receiver, dispatch_uid=f"portone_cert_metrics_{receiver.__name__}")

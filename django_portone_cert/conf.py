@@ -95,6 +95,8 @@ DEFAULTS: dict[str, Any] = {
     # The site's own address ("https://www.example.kr"): links sent out of band (SMS, 알림톡,
     # e-mail) are built from it, never from the request's Host header.
     "SITE_URL": None,
+    # Prometheus metrics when prometheus_client is installed (the `metrics` extra).
+    "METRICS": True,
 }
 
 CHILD_POLICIES = ("refuse", "guardian", "allow")
@@ -367,6 +369,10 @@ class AppSettings:
         return value.rstrip("/")
 
     # --- development and HTTP ---
+
+    @property
+    def METRICS(self) -> bool:
+        return self._guards("METRICS")
 
     @property
     def SANDBOX(self) -> bool:

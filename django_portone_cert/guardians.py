@@ -54,6 +54,7 @@ from .models import (
 )
 from .portone import Certification
 from .signals import guardian_consent_revoked, guardian_consented
+from .tracing import traced
 
 __all__ = [
     "ask_guardian_consent",
@@ -105,6 +106,7 @@ class GuardianResult:
 
 
 @sensitive_variables()
+@traced("portone_cert.certify_guardian")
 def certify_guardian(
     token: str,
     *,

@@ -33,6 +33,7 @@ from .masking import mask_username
 from .models import SANDBOX_PROVIDER, CertificationAttempt, VerifiedIdentity
 from .sandbox import sandbox_enabled
 from .signals import accounts_found
+from .tracing import traced
 
 logger = logging.getLogger("django_portone_cert")
 
@@ -136,6 +137,7 @@ def describe_account(user: Any) -> RecoveredAccount:
 
 
 @sensitive_variables()
+@traced("portone_cert.recover")
 def recover(*, user: Any, imp_uid: str, merchant_uid: str, request: HttpRequest) -> Recovery:
     """Read a recovery result from PortOne and answer the person's accounts.
 

@@ -28,6 +28,7 @@ from .exceptions import ChildNotAllowed, InvalidRequest, NoPendingVerification
 from .fields import seal
 from .models import CertificationAttempt, VerifiedIdentity
 from .portone import Certification
+from .tracing import traced
 
 #: Where a visitor's verified attempt is remembered until the sign-up claims it.
 SESSION_KEY = "portone_cert_verified"
@@ -154,6 +155,7 @@ def _refuse_a_child(attempt: CertificationAttempt, certification: Certification)
 
 
 @sensitive_variables()
+@traced("portone_cert.claim_verification")
 def claim_verification(request: HttpRequest, user: Any) -> VerifiedIdentity:
     """Attach the visitor's verified result to ``user`` (just signed up).
 

@@ -27,6 +27,7 @@ from .core.identities import (
 from .core.rules import check_child, person_hash
 from .models import CertificationAttempt, VerifiedIdentity
 from .signup import hold_for_signup
+from .tracing import traced
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class Verification:
 
 
 @sensitive_variables()
+@traced("portone_cert.verify_certification")
 def verify_certification(
     *, user: object, imp_uid: str, merchant_uid: str, request: HttpRequest | None = None
 ) -> Verification:

@@ -2,7 +2,7 @@
 
 Registered by :func:`register_checks` from ``AppConfig.ready()``, never by importing a module.
 Each concern's ids: see its module (``settings``, ``portone``, ``sandbox``, ``keys``,
-``recovery``, ``allauth``, ``children``, ``rights``, ``urls``).
+``recovery``, ``allauth``, ``children``, ``rights``, ``urls``, ``operations``).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from django.core.checks import Tags, register
 from .allauth import check_allauth_social
 from .children import check_children, check_children_deploy
 from .keys import check_deploy, check_key_source, check_stored_hash_keys, check_stored_keys
+from .operations import check_operations
 from .recovery import check_recovery
 from .rights import check_access_log, check_rights
 from .sandbox import check_sandbox_identities
@@ -27,6 +28,7 @@ __all__ = [
     "check_children_deploy",
     "check_deploy",
     "check_key_source",
+    "check_operations",
     "check_recovery",
     "check_rights",
     "check_sandbox_identities",
@@ -43,6 +45,7 @@ def register_checks() -> None:
         register(check)
     register(check_children)
     register(check_rights)
+    register(check_operations)
     for check in (check_app_urls, check_age_rule_choice):
         register(check, Tags.urls)
     for check in (

@@ -20,6 +20,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
+from .. import labels
 from ..conf import app_settings
 from ..exceptions import (
     AttemptExhausted,
@@ -36,6 +37,7 @@ from ..limits import charge_visitor_attempt
 from ..models import CertificationAttempt, VerifiedIdentity
 from ..portone import Certification, get_client, validate_result_id
 from ..signals import verification_failed
+from ..tracing import annotate, traced
 from .rules import check_certification, mark_sandbox
 from .sessions import current_session_key, new_session_key
 
@@ -160,6 +162,7 @@ class AttemptRun:
             raise _record_outage(self.user, self.attempt, error, self.request) from error
 
     @sensitive_variables()
+    @traced("portone_cert.read_result")
     def read_result(
         self, *, imp_uid: str, merchant_uid: str, purpose: str
     ) -> tuple[CertificationAttempt, Certification]:
@@ -170,6 +173,10 @@ class AttemptRun:
         unused, within ``ATTEMPT_MAX_LOOKUPS`` lookups; PortOne's answer is completed,
         names this attempt, is fresh, from the site's LIVE channel, with a CI if required.
         """
+        annotate(
+            purpose=labels.purpose(purpose),
+            api_version=labels.api_version(app_settings.API_VERSION),
+        )
         validate_result_id(imp_uid)
         if (
             not isinstance(merchant_uid, str)

@@ -18,6 +18,7 @@ from ..exceptions import CertificationUsed, IdentityInUse, IdentityMismatch, Por
 from ..models import SANDBOX_PROVIDER, CertificationAttempt, VerifiedIdentity
 from ..portone import Certification, get_client
 from ..signals import identity_reverified, identity_verified
+from ..tracing import traced
 from .attempts import database_guard
 from .rules import same_person
 
@@ -73,6 +74,7 @@ class Stored:
 
 
 @sensitive_variables()
+@traced("portone_cert.store_identity")
 def store_identity(
     user: Any,
     certification: Certification,

@@ -15,6 +15,7 @@ from django.views.decorators.debug import sensitive_variables
 from .. import __version__
 from ..conf import app_settings
 from ..exceptions import PortOneAPIError, PortOneCertError, PortOneTimeout, PortOneUnavailable
+from ..metrics import portone_request
 
 logger = logging.getLogger("django_portone_cert")
 
@@ -209,6 +210,9 @@ def _parse_instant(value: Any) -> datetime | None:
 class HTTPClient:
     """One ``requests.Session``, an identifying User-Agent, timeouts, retries, a deadline."""
 
+    #: "v1" or "v2": set by each version's client (a label of its metrics and spans).
+    api_version = ""
+
     def __init__(
         self,
         *,
@@ -255,15 +259,17 @@ class HTTPClient:
             if remaining <= 0:
                 break
             try:
-                response = self.session.request(
-                    method,
-                    self.base_url + path,
-                    headers=headers,
-                    params=params,
-                    json=json,
-                    timeout=(min(connect, remaining), min(read, remaining)),
-                    allow_redirects=False,
-                )
+                with portone_request(self.api_version, method, path) as call:
+                    response = self.session.request(
+                        method,
+                        self.base_url + path,
+                        headers=headers,
+                        params=params,
+                        json=json,
+                        timeout=(min(connect, remaining), min(read, remaining)),
+                        allow_redirects=False,
+                    )
+                    call.answered(response.status_code)
             except (requests.Timeout, TimeoutError) as err:
                 logger.warning("PortOne timed out on %s %s.", method, self._path_kind(path))
                 error = PortOneTimeout()

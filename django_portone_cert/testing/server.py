@@ -51,7 +51,10 @@ class _Handler(BaseHTTPRequestHandler):
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             self.close_connection = True
             return
-        self.send_response(response.status)
+        # send_response() without its Date: the fake's own, by the fake's clock.
+        self.log_request(response.status)
+        self.send_response_only(response.status)
+        self.send_header("Server", self.version_string())
         for name, value in response.headers.items():
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(response.body)))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from contextlib import AbstractContextManager
 from datetime import date, datetime
+from email.utils import formatdate
 from typing import Any
 
 from .faults import NO_JSON, canned_response
@@ -170,6 +171,8 @@ class FakePortOne(V1Half, V2Half):
         response = self._faults.take(endpoint)
         if response is None:
             response = self._answer(method.upper(), path, query, endpoint, headers, body)
+            # As every HTTP server does, by the fake's clock (the doctor reads it).
+            response.headers.setdefault("Date", formatdate(self.now(), usegmt=True))
         response.delay += self.latency
         self.log.append((method.upper(), endpoint, response.status))
         return response
