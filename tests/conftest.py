@@ -18,6 +18,48 @@ from django_portone_cert.testing import ISSUED_PERSONAL_DATA
 
 pytest_plugins = ["django_portone_cert.testing.pytest_plugin", "tests.versions"]
 
+#: The test modules a swapped user model changes: `make test` runs them a second time with
+#: TEST_AUTH_USER_MODEL=custom_user.EmailUser (an e-mail login, no username, no permission
+#: tables), selected by the ``user_model`` marker. What they reach that depends on the user
+#: model: the foreign keys to AUTH_USER_MODEL and their migration, USERNAME_FIELD at sign-up,
+#: get_username() in recovery, the admin's search fields and permissions, deleting a user
+#: (tombstones), a user's identity read by the gates, the README's example. The browser tests
+#: serve the example project, whose user model is Django's own, and most others never look at
+#: a user beyond its primary key.
+USER_MODEL_MODULES = frozenset(
+    {
+        "test_access_log.py",
+        "test_access_report.py",
+        "test_admin.py",
+        "test_admin_statistics.py",
+        "test_api.py",
+        "test_encryption.py",
+        "test_flow_edges.py",
+        "test_gates.py",
+        "test_guardian_hardening.py",
+        "test_guardians.py",
+        "test_hash_keys.py",
+        "test_models.py",
+        "test_one_person.py",
+        "test_readme_example.py",
+        "test_recovery.py",
+        "test_recovery_hardening.py",
+        "test_recovery_pages.py",
+        "test_retention.py",
+        "test_reverification.py",
+        "test_rights.py",
+        "test_signup.py",
+    }
+)
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` selects by marker
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.name in USER_MODEL_MODULES:
+            item.add_marker(pytest.mark.user_model)
+
+
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex
 _real_getaddrinfo = socket.getaddrinfo

@@ -162,6 +162,7 @@ def serve_demo(
         DEMO_API_VERSION=version,
         PORT=str(port),
         PYTHONUNBUFFERED="1",
+        DEMO_FAST_PASSWORD_HASHER="1",
         **environ,
     )
     manage = [sys.executable, str(ROOT / "example_project" / "manage.py")]
