@@ -28,7 +28,6 @@ pytest_plugins = ["django_portone_cert.testing.pytest_plugin", "tests.versions"]
 #: a user beyond its primary key.
 USER_MODEL_MODULES = frozenset(
     {
-        "test_access_log.py",
         "test_access_report.py",
         "test_admin.py",
         "test_admin_statistics.py",
@@ -47,7 +46,6 @@ USER_MODEL_MODULES = frozenset(
         "test_recovery_pages.py",
         "test_retention.py",
         "test_reverification.py",
-        "test_rights.py",
         "test_signup.py",
     }
 )
