@@ -29,6 +29,12 @@ def values(config: dict[str, Any]) -> Callable[[str], Any]:
     return {**DEFAULTS, **config}.get
 
 
+def configured_values() -> Callable[[str], Any] | None:
+    """:func:`values` of the settings, or None when they are not a dict (E001 says it, once)."""
+    config = configured()
+    return None if config is None else values(config)
+
+
 def positive_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and value > 0
 

@@ -12,17 +12,16 @@ from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning
 
 from ..conf import CHILD_POLICIES, SETTING_NAME
-from .base import configured, is_duration, named, number_errors, values
+from .base import configured_values, is_duration, named, number_errors
 
 
 def check_children(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
 ) -> list[CheckMessage]:
     """``CHILD_POLICY``, ``CHILD_AGE``, ``GUARDIAN_*`` and ``SITE_URL``."""
-    config = configured()
-    if config is None:
-        return []  # E001 says it
-    value = values(config)
+    value = configured_values()
+    if value is None:
+        return []
     errors: list[CheckMessage] = []
     if value("CHILD_POLICY") not in CHILD_POLICIES:
         errors.append(

@@ -14,7 +14,7 @@ from django.db import DatabaseError, router, transaction
 from ..accesslog import verify_chain
 from ..conf import as_timedelta
 from ..models import PersonalDataAccess
-from .base import configured, is_duration, named, values
+from .base import configured_values, is_duration, named
 
 #: 개인정보의 안전성 확보조치 기준 §8: at least one year (two from 50,000 people).
 LEGAL_MINIMUM = timedelta(days=365)
@@ -28,10 +28,9 @@ def check_rights(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
 ) -> list[CheckMessage]:
     """E070, W070: ``ACCESS_LOG_RETENTION``; E071, W071: ``STEP_UP_MAX_AGE``."""
-    config = configured()
-    if config is None:
-        return []  # E001 says it
-    value = values(config)
+    value = configured_values()
+    if value is None:
+        return []
     errors: list[CheckMessage] = []
     retention = value("ACCESS_LOG_RETENTION")
     if not is_duration(retention, optional=False):
