@@ -2,7 +2,8 @@
 
 The conventions (also in docs/development.md, *Code blocks in the docs*):
 
-- Every fenced block names its language: ``python``, ``sh``, ``html``, ``toml`` or ``text``
+- Every fenced block names its language: ``python``, ``sh``, ``html``, ``toml``, ``yaml`` or
+  ``text``
   (MyST directives such as ``{toctree}`` are left alone).
 - A block whose first line names a file (``# mysite/settings.py``, ``# conftest.py``,
   ``<!-- templates/registration/login.html -->``) is that file, relative to the project root
@@ -37,8 +38,9 @@ END = r"(?P<end> \((?:at the end|끝에 추가)\))?"
 PY_FILE = re.compile(rf"^# (?P<path>\w[\w./-]*\.(?:py|toml)){END}(?:\s.*)?$")
 HTML_FILE = re.compile(rf"^<!-- (?P<path>\w[\w./-]*\.html){END} -->$")
 ADDS_THE_APP = re.compile(r'INSTALLED_APPS.*"django_portone_cert"')
-LANGUAGES = {"python", "sh", "html", "toml", "text"}
+LANGUAGES = {"python", "sh", "html", "toml", "yaml", "text"}
 SHELL_COMMANDS = {"pip", "python", "make", "git", "cd", "django-admin", "pytest", "twine", "bash"}
+SHELL_COMMANDS |= {"export", "pipx", "pre-commit"}
 PYTHON_MODULES = {"pip", "pytest", "django", "build", "twine"}
 # The checks a page may leave standing: its PortOne keys are not set (that is the point of
 # reading them from the environment).
