@@ -33,12 +33,16 @@ $(VENV)/.installed-%: pyproject.toml | $(VENV)/.venv
 	$(BIN)/python -m pip install -q -e . $(addprefix --group ,$(subst +, ,$*)) $(if $(DJANGO),"$(DJANGO)")
 	touch $@
 
-## Run the test suite (SQLite, local-memory cache), then again the tests that a swapped user
-## model changes (marked user_model in tests/conftest.py). One test, and the last failures:
+## Run the test suite (SQLite, local-memory cache) on every core (pytest-xdist; a test file
+## stays on one worker), then again the tests that a swapped user model changes (marked
+## user_model in tests/conftest.py). One test, and the last failures (in one process):
 ##   .venv/bin/python -m pytest tests/test_api.py::test_name    .venv/bin/python -m pytest --lf
+## WORKERS=0 runs everything in one process.
+WORKERS ?= auto
+XDIST = $(if $(filter 0,$(WORKERS)),-p no:xdist,-n $(WORKERS) --dist loadfile)
 test: $(call installed,$(GROUPS_test))
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
-	TEST_AUTH_USER_MODEL=custom_user.EmailUser $(BIN)/python -m pytest -q -m user_model
+	$(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
+	TEST_AUTH_USER_MODEL=custom_user.EmailUser $(BIN)/python -m pytest -q $(XDIST) -m user_model
 
 ## The django-allauth lane: allauth's tests (sign-up by 본인인증, the recovery link), with
 ## settings that refuse to run without allauth, so that they cannot pass by being skipped.

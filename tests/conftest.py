@@ -144,7 +144,13 @@ def _collect_logs_and_exception_texts() -> Iterator[None]:
     root.setLevel(previous)
 
 
-def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+#: What each pytest-xdist worker found (``make test`` runs the suite on every core): the
+#: controller reports them together, and fails the run on any leak.
+_worker_findings: list[dict[str, Any]] = []
+
+
+def _findings() -> dict[str, Any]:
+    """This process's check: which tests put a fake person's value in which kind of text."""
     _exception_texts = [(test, f"{error!s} {error!r}") for test, error in _exceptions]
     leaks = sorted(
         {
@@ -155,16 +161,42 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             if value in text
         }
     )
-    texts = len(_collector.texts) + len(_exception_texts)
+    return {
+        "leaks": leaks,
+        "values": len(ISSUED_PERSONAL_DATA),
+        "logs": len(_collector.texts),
+        "exceptions": len(_exception_texts),
+    }
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """pytest-xdist's controller: a worker ended; keep what its check found."""
+    found = getattr(node, "workeroutput", {}).get("personal_data")
+    if found is not None:
+        _worker_findings.append(found)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    found = _findings()
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # an xdist worker: the controller reports
+        workeroutput["personal_data"] = found
+        return
+    every = [found, *_worker_findings]
+    leaks = sorted({tuple(leak) for each in every for leak in each["leaks"]})
+    values, logs, exceptions = (
+        sum(each[k] for each in every) for k in ("values", "logs", "exceptions")
+    )
     if leaks:
         session.exitstatus = 1
         print(f"\nPERSONAL DATA LEAKED into logs or exception texts in {len(leaks)} places:")
         for test, kind in leaks:
             print(f"  {test}: a fake person's value in a {kind} text")
-    elif ISSUED_PERSONAL_DATA and texts:
+    elif values and logs + exceptions:
         print(
-            f"\npersonal data check: {len(ISSUED_PERSONAL_DATA)} fake values, "
-            f"{len(_collector.texts)} log records, {len(_exception_texts)} exception texts: clean"
+            f"\npersonal data check: {values} fake values, "
+            f"{logs} log records, {exceptions} exception texts: clean"
         )
 
 

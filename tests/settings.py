@@ -64,10 +64,19 @@ else:
     DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
 
 if os.environ.get("REDIS_URL"):
+    from urllib.parse import urlsplit
+
+    # Under pytest-xdist each worker takes the database below the previous one's
+    # (gw0: the URL's, gw1: one less, …): the tests empty their cache, never another's.
+    _redis = urlsplit(os.environ["REDIS_URL"])
+    _worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+    _redis_db = int(_redis.path.lstrip("/") or 0) - _worker
+    if _redis_db < 0:
+        raise RuntimeError("REDIS_URL: name a database numbered at least the workers (e.g. /15)")
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": os.environ["REDIS_URL"],
+            "LOCATION": _redis._replace(path=f"/{_redis_db}").geturl(),
             "KEY_PREFIX": "portone-cert-tests",
         }
     }
