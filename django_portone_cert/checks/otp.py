@@ -48,7 +48,8 @@ def _shape_errors(value: Callable[[str], Any]) -> list[CheckMessage]:
     if not is_duration(value("OTP_RESEND_COOLDOWN"), optional=False):
         errors.append(
             Error(
-                f"{named('OTP_RESEND_COOLDOWN')} must be a positive timedelta or number of seconds.",
+                f"{named('OTP_RESEND_COOLDOWN')} must be a positive timedelta or number "
+                "of seconds.",
                 hint="How long a person waits before another code; 60 seconds is usual.",
                 id="portone_cert.E093",
             )
@@ -103,7 +104,8 @@ def _channel_errors(value: Callable[[str], Any]) -> list[CheckMessage]:
         return [
             Error(
                 f"{named('OTP_ENABLED')} is on without a channel that can send codes: the API "
-                "본인인증 needs CHANNEL_KEY, and only Danal and KCP offer it (KG이니시스 does not).",
+                "본인인증 needs CHANNEL_KEY, and only Danal and KCP offer it "
+                "(KG이니시스 does not).",
                 hint="Set CHANNEL_KEY to a Danal or KCP 본인인증 channel (with the carriers' "
                 "approval for the API flow), or turn OTP_ENABLED off.",
                 id="portone_cert.E097",
@@ -113,7 +115,8 @@ def _channel_errors(value: Callable[[str], Any]) -> list[CheckMessage]:
         return [
             Warning(
                 f"{named('OTP_ENABLED')} is on, and neither OTP_PROVIDER nor PG says whether the "
-                "channel is Danal's or KCP's: PASS push (APP) is refused and no media_type is sent.",
+                "channel is Danal's or KCP's: PASS push (APP) is refused and no media_type "
+                "is sent.",
                 hint='Set OTP_PROVIDER to "danal" or "kcp".',
                 id="portone_cert.W090",
             )
