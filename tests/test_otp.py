@@ -320,3 +320,19 @@ def test_counts_fail_closed_when_the_cache_is_down(
     assert (answer.status_code, answer.json()["code"]) == (503, "service_unavailable")
     assert portone.otp_sends(PHONE) == 0
     assert not CertificationAttempt.objects.exists()
+
+
+def test_a_send_lost_on_the_way_is_sent_again_by_a_resend(
+    api: APIClient, portone: FakePortOne
+) -> None:
+    portone.inject("refused", endpoint="otp")
+    failed = send(api)
+    assert (failed.status_code, failed.json()["code"]) == (503, "portone_unavailable")
+    assert portone.otp_sends(PHONE) == 0
+    attempt = CertificationAttempt.objects.get()
+    _cool_down(attempt.merchant_uid)
+    again = api.post(resend_url(attempt.merchant_uid), PERSON, format="json")
+    assert again.status_code == 200, again.json()
+    assert portone.otp_sends(PHONE) == 1
+    answer = confirm(api, attempt.merchant_uid, portone.last_code(PHONE))
+    assert answer.status_code == 201, answer.json()
