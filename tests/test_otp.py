@@ -336,3 +336,19 @@ def test_a_send_lost_on_the_way_is_sent_again_by_a_resend(
     assert portone.otp_sends(PHONE) == 1
     answer = confirm(api, attempt.merchant_uid, portone.last_code(PHONE))
     assert answer.status_code == 201, answer.json()
+
+
+def test_sends_are_counted_in_the_metrics(api: APIClient, portone: FakePortOne) -> None:
+    prometheus_client = pytest.importorskip("prometheus_client")
+
+    def sends(outcome: str) -> float:
+        labels = {"method": "SMS", "outcome": outcome}
+        value = prometheus_client.REGISTRY.get_sample_value("portone_cert_otp_sends_total", labels)
+        return value or 0.0
+
+    before = {outcome: sends(outcome) for outcome in ("sent", "limited")}
+    assert send(api).status_code == 201
+    assert sends("sent") == before["sent"] + 1
+    for _ in range(5):
+        send(api)  # the phone's daily limit: 5
+    assert sends("limited") == before["limited"] + 1
