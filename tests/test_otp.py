@@ -101,6 +101,14 @@ def test_the_7th_digit_and_the_code_are_never_stored(api: APIClient, portone: Fa
     assert code not in dump
     attempt = CertificationAttempt.objects.get(merchant_uid=sent.json()["attempt_id"])
     assert len(attempt.otp_phone_hash) == 64
+    from django.core.cache.backends import locmem
+
+    cached = " ".join(
+        f"{key} {value!r}" for store in locmem._caches.values() for key, value in store.items()
+    )
+    assert "portone_cert:otp:phone:" in cached  # counted, by keyed hash only
+    for secret in (PHONE, code, "910304", "문자인"):
+        assert secret not in cached
 
 
 def test_a_visitor_verifies_for_the_sign_up_and_the_session_rotates(
@@ -352,3 +360,27 @@ def test_sends_are_counted_in_the_metrics(api: APIClient, portone: FakePortOne) 
     for _ in range(5):
         send(api)  # the phone's daily limit: 5
     assert sends("limited") == before["limited"] + 1
+
+
+def test_the_attempts_counters_fail_closed_when_the_database_is_down(
+    api: APIClient, portone: FakePortOne, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The try counter cannot be taken: 503 as JSON, and the code never reaches PortOne."""
+    from django.db import OperationalError
+    from django.db.models import QuerySet
+
+    attempt_id = send(api).json()["attempt_id"]
+    before = portone.count("otp")
+    original = QuerySet.update
+
+    def update(self: Any, **fields: Any) -> int:
+        if "otp_confirms" in fields or "otp_sends" in fields:
+            raise OperationalError("could not connect to server: Connection refused")
+        return original(self, **fields)
+
+    monkeypatch.setattr(QuerySet, "update", update)
+    answer = confirm(api, attempt_id, portone.last_code(PHONE))
+    assert (answer.status_code, answer.json()["code"]) == (503, "service_unavailable")
+    answer = send(api, phone="01055504321")
+    assert (answer.status_code, answer.json()["code"]) == (503, "service_unavailable")
+    assert portone.count("otp") == before
