@@ -213,7 +213,11 @@ def resend_code(
     if attempt.otp_confirms >= app_settings.OTP_MAX_WRONG or not attempt.otp_sends:
         raise OtpExhausted()
     v1 = app_settings.API_VERSION != "v2"
-    if v1 and (person is None or crypto.keyed_hash(person.phone) != attempt.otp_phone_hash):
+    if v1 and person is None:
+        raise InvalidRequest()
+    if person is not None and crypto.keyed_hash(person.phone) != attempt.otp_phone_hash:
+        # Only to the phone the attempt was sent (and counted) for, on either version: a
+        # refused first send resent to another number would text it on this one's cap.
         raise InvalidRequest()
     if person is not None:
         run_hook(request, person)
