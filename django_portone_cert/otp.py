@@ -35,6 +35,7 @@ from .core.attempts import MERCHANT_UID_MAX_LENGTH, requesters_attempt
 from .exceptions import (
     AttemptExpired,
     AttemptMismatch,
+    CertificationNotFound,
     CertificationUsed,
     InvalidRequest,
     OtpAlreadyVerified,
@@ -128,6 +129,10 @@ def _record_send(attempt: CertificationAttempt, *, first: bool) -> None:
         raise OtpResendTooSoon()
 
 
+def _v2() -> bool:
+    return app_settings.API_VERSION == "v2"
+
+
 def _cooldown() -> int:
     return int(app_settings.OTP_RESEND_COOLDOWN.total_seconds())
 
@@ -146,8 +151,11 @@ def _send(attempt: CertificationAttempt, person: OtpRequest | None, *, first: bo
         if first and person is not None:
             result_id = client.send_otp(attempt.merchant_uid, person)
         else:
-            result_id = client.resend_otp(attempt.otp_result_id, person)
-    except (OtpPersonRejected, OtpNotSent):
+            # On the attempt's id, whatever the first send answered: V1 then sends again
+            # without looking up the last ``imp_uid``, V2 asks PortOne even when the first
+            # send was refused; a refused person costs the requests a sent code costs.
+            result_id = client.resend_otp(attempt.merchant_uid, person)
+    except (OtpPersonRejected, OtpNotSent, CertificationNotFound):
         metrics.record_otp_send(method=method, outcome="failed")
         return attempt.otp_result_id if not first else ""
     except OtpLimitReached:
@@ -212,7 +220,7 @@ def resend_code(
         raise AttemptExpired()
     if attempt.otp_confirms >= app_settings.OTP_MAX_WRONG or not attempt.otp_sends:
         raise OtpExhausted()
-    v1 = app_settings.API_VERSION != "v2"
+    v1 = not _v2()
     if v1 and person is None:
         raise InvalidRequest()
     if person is not None and crypto.keyed_hash(person.phone) != attempt.otp_phone_hash:
@@ -223,12 +231,11 @@ def resend_code(
         run_hook(request, person)
     _record_send(attempt, first=False)
     _charge(attempt.otp_phone_hash, user, request, person.method if person else "")
-    first = not attempt.otp_result_id  # the first send was refused, or failed on the way
-    if first and person is None:
-        metrics.record_otp_send(method="", outcome="failed")  # as a send PortOne refused
-    else:
-        result_id = _send(attempt, person if v1 or first else None, first=first)
-        CertificationAttempt.objects.filter(pk=attempt.pk).update(otp_result_id=result_id)
+    # Sent again when the first send was refused or failed on the way and the person is
+    # given (V1 always gives it); else resent on the attempt's id (V2).
+    first = not attempt.otp_result_id and person is not None
+    result_id = _send(attempt, person if v1 or first else None, first=first)
+    CertificationAttempt.objects.filter(pk=attempt.pk).update(otp_result_id=result_id)
     return _cooldown()
 
 
@@ -257,11 +264,14 @@ class CodeConfirmation:
             raise OtpExhausted()
         attempt.refresh_from_db(fields=["otp_confirms", "otp_result_id"])
         last = attempt.otp_confirms >= app_settings.OTP_MAX_WRONG
+        # V2 confirms on the attempt's id even when its send was refused (PortOne then
+        # refuses the code): a refused person costs the request a sent code costs.
+        result_id = attempt.merchant_uid if _v2() else attempt.otp_result_id
         try:
-            if not attempt.otp_result_id:
-                raise OtpCodeRejected()  # nothing was sent: as a wrong code
-            return get_client().confirm_otp(attempt.otp_result_id, self._code)
-        except (OtpCodeRejected, OtpNotSent):
+            if not result_id:
+                raise OtpCodeRejected()  # nothing was sent (V1): as a wrong code
+            return get_client().confirm_otp(result_id, self._code)
+        except (OtpCodeRejected, OtpNotSent, CertificationNotFound):
             raise (OtpExhausted() if last else OtpCodeRejected()) from None
         except OtpAlreadyVerified:
             raise CertificationUsed() from None

@@ -6,10 +6,14 @@ another requester's attempt, and the flow's answers when PortOne or the pre-send
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
 from rest_framework.test import APIClient
 
 from django_portone_cert.testing import FakePortOne
-from tests.test_otp import PERSON, PHONE, _cool_down, _otp_on, resend_url, send
+from tests.helpers import client_for
+from tests.test_otp import PERSON, PHONE, _cool_down, _otp_on, confirm, resend_url, send
 
 __all__ = ["_otp_on"]  # the module's autouse fixture: OTP on, V1 and V2
 
@@ -33,3 +37,55 @@ def test_a_resend_cannot_text_another_phone(api: APIClient, portone: FakePortOne
     answer = api.post(resend_url(attempt_id), {**PERSON, "phone": "010-9999-0000"}, format="json")
     assert (answer.status_code, answer.json()["code"]) == (400, "invalid")
     assert portone.otp_sends(VICTIM) == 0
+
+
+def _requests(portone: FakePortOne, action: Any) -> int:
+    before = portone.count()
+    action()
+    return portone.count() - before
+
+
+@pytest.mark.parametrize("with_body", [True, False], ids=["body", "no-body"])
+def test_a_resend_makes_as_many_requests_for_a_refused_person_as_for_a_sent_code(
+    api_version: str, with_body: bool, api: APIClient, make_user: Any, portone: FakePortOne
+) -> None:
+    """No oracle in the requests a resend makes (their number shows in its time): the
+    resend of a refused send reaches PortOne as often as the resend of a sent one."""
+    if api_version == "v1" and not with_body:
+        pytest.skip("V1's resend needs the person again")
+
+    def resend(client: APIClient, **changes: Any) -> int:
+        attempt_id = send(client, **changes).json()["attempt_id"]
+        _cool_down(attempt_id)
+        body = {**PERSON, **changes} if with_body else {}
+
+        def post() -> None:
+            answer = client.post(resend_url(attempt_id), body, format="json")
+            assert (answer.status_code, answer.json()) == (200, {"resend_after": 60})
+
+        return _requests(portone, post)
+
+    portone.add_otp_person(name="문자인", phone=PHONE, birth_date="1991-03-04", gender_digit="1")
+    assert resend(api) == resend(client_for(make_user()), name="없는사람")
+
+
+def test_a_confirm_makes_as_many_requests_for_a_refused_person_as_for_a_sent_code(
+    api_version: str, api: APIClient, make_user: Any, portone: FakePortOne
+) -> None:
+    """A wrong code after a refused send is refused after the same requests as one after a
+    sent code (V2; V1's refused send leaves no ``imp_uid`` to confirm on)."""
+    if api_version == "v1":
+        pytest.skip("V1: a refused otp/request names no imp_uid to confirm")
+
+    def wrong_code(client: APIClient, **changes: Any) -> int:
+        attempt_id = send(client, **changes).json()["attempt_id"]
+
+        def post() -> None:
+            answer = confirm(client, attempt_id, "000000")
+            assert (answer.status_code, answer.json()["code"]) == (400, "otp_invalid")
+
+        return _requests(portone, post)
+
+    portone.add_otp_person(name="문자인", phone=PHONE, birth_date="1991-03-04", gender_digit="1")
+    assert portone.last_code(PHONE) != "000000"
+    assert wrong_code(api) == wrong_code(client_for(make_user()), name="없는사람")
