@@ -23,11 +23,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import F, Q
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.views.decorators.debug import sensitive_variables
+from rest_framework.exceptions import APIException
 
 from . import crypto, metrics
 from .conf import app_settings
@@ -46,6 +48,9 @@ from .exceptions import (
     OtpPersonRejected,
     OtpResendTooSoon,
     OtpUnavailable,
+    PortOneCertError,
+    ServiceUnavailable,
+    error_class_name,
 )
 from .limits import charge_otp_send
 from .models import CertificationAttempt
@@ -89,11 +94,27 @@ def otp_request(data: Mapping[str, Any], request: HttpRequest) -> OtpRequest:
     )
 
 
+#: What a pre-send hook may raise to answer the requester itself.
+HOOK_ANSWERS = (APIException, Http404, PermissionDenied, PortOneCertError)
+
+
+@sensitive_variables()
 def run_hook(request: HttpRequest, person: OtpRequest) -> None:
-    """``OTP_PRE_SEND_HOOK(request, person)``: False refuses (``otp_unavailable``); what it
-    raises goes to the requester as it is (a DRF error renders as DRF renders it)."""
+    """``OTP_PRE_SEND_HOOK(request, person)``: False refuses (``otp_unavailable``); a DRF
+    error (or Django's ``PermissionDenied``, ``Http404``) it raises goes to the requester as
+    it is. Anything else it raises fails closed: ``service_unavailable``, nothing sent, and
+    only the error's class logged (the hook's frames hold the person)."""
     path = app_settings.OTP_PRE_SEND_HOOK
-    if path and import_string(path)(request, person) is False:
+    if not path:
+        return
+    try:
+        allowed = import_string(path)(request, person)
+    except HOOK_ANSWERS:
+        raise
+    except Exception as error:
+        logger.error("OTP_PRE_SEND_HOOK failed (%s): no code is sent.", error_class_name(error))
+        raise ServiceUnavailable() from None
+    if allowed is False:
         raise OtpUnavailable()
 
 

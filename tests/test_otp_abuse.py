@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
+from django_portone_cert.models import CertificationAttempt
 from django_portone_cert.testing import FakePortOne
-from tests.helpers import client_for
+from tests.helpers import client_for, configure
 from tests.test_otp import PERSON, PHONE, _cool_down, _otp_on, confirm, resend_url, send
 
 __all__ = ["_otp_on"]  # the module's autouse fixture: OTP on, V1 and V2
@@ -89,3 +90,33 @@ def test_a_confirm_makes_as_many_requests_for_a_refused_person_as_for_a_sent_cod
     portone.add_otp_person(name="문자인", phone=PHONE, birth_date="1991-03-04", gender_digit="1")
     assert portone.last_code(PHONE) != "000000"
     assert wrong_code(api) == wrong_code(client_for(make_user()), name="없는사람")
+
+
+def broken_hook(request: Any, person: Any) -> bool:
+    phone = person.phone  # what a careless hook holds when it breaks
+    raise ValueError(f"the risk service answered nonsense ({phone})")
+
+
+def refusing_hook(request: Any, person: Any) -> bool:
+    from rest_framework.exceptions import PermissionDenied
+
+    raise PermissionDenied("no")
+
+
+def test_a_pre_send_hook_that_fails_refuses_as_json_and_sends_nothing(
+    settings: Any, user: Any, portone: FakePortOne, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A hook that breaks (its risk service answering nonsense, a bug) fails closed: 503 as
+    JSON, not Django's HTML page, nothing sent, and no error report of the hook's frames
+    (they hold the person); a DRF error it raises is still answered as DRF answers it."""
+    client = APIClient(raise_request_exception=False)
+    client.force_authenticate(user)
+    configure(settings, OTP_PRE_SEND_HOOK="tests.test_otp_abuse.broken_hook")
+    answer = send(client)
+    assert (answer.status_code, answer.json()["code"]) == (503, "service_unavailable")
+    assert portone.otp_sends(PHONE) == 0
+    assert not CertificationAttempt.objects.exists()
+    logged = " ".join(f"{r.getMessage()} {r.exc_info}" for r in caplog.records)
+    assert "ValueError" in logged and PHONE not in logged
+    configure(settings, OTP_PRE_SEND_HOOK="tests.test_otp_abuse.refusing_hook")
+    assert send(client).status_code == 403
