@@ -60,6 +60,9 @@ from .throttling import client_address, client_key
 logger = logging.getLogger("django_portone_cert")
 
 T = TypeVar("T")
+#: The V1 ``imp_uid`` a code is confirmed on when the send was refused (PortOne issues no
+#: such id, so it answers 404 as for a wrong code): the same requests as a sent code's.
+NEVER_SENT = "imp_000000000000"
 #: What the person types; ``media_type`` (KCP) is optional.
 PERSON_FIELDS = ("name", "phone", "birth_date", "gender_digit", "carrier", "method")
 
@@ -285,12 +288,11 @@ class CodeConfirmation:
             raise OtpExhausted()
         attempt.refresh_from_db(fields=["otp_confirms", "otp_result_id"])
         last = attempt.otp_confirms >= app_settings.OTP_MAX_WRONG
-        # V2 confirms on the attempt's id even when its send was refused (PortOne then
-        # refuses the code): a refused person costs the request a sent code costs.
-        result_id = attempt.merchant_uid if _v2() else attempt.otp_result_id
+        # Confirmed at PortOne even when the send was refused (PortOne then refuses the
+        # code): a refused person costs the request a sent code costs. V2 on the attempt's
+        # id; V1 on the send's imp_uid, or one PortOne never issues (it answers 404).
+        result_id = attempt.merchant_uid if _v2() else attempt.otp_result_id or NEVER_SENT
         try:
-            if not result_id:
-                raise OtpCodeRejected()  # nothing was sent (V1): as a wrong code
             return get_client().confirm_otp(result_id, self._code)
         except (OtpCodeRejected, OtpNotSent, CertificationNotFound):
             raise (OtpExhausted() if last else OtpCodeRejected()) from None
