@@ -118,3 +118,39 @@ def test_a_pre_send_hook_that_fails_refuses_as_json_and_sends_nothing(
     assert "ValueError" in logged and PHONE not in logged
     configure(settings, OTP_PRE_SEND_HOOK="tests.test_otp_abuse.refusing_hook")
     assert send(client).status_code == 403
+
+
+def test_a_recovery_code_never_verifies_at_the_verification_url_nor_spends_a_try(
+    settings: Any, visitor: APIClient, portone: FakePortOne
+) -> None:
+    """The same session's recovery attempt, confirmed at ``otp/<id>/confirm/``: refused
+    before PortOne hears the code, and its tries untouched; then it still recovers."""
+    configure(settings, ACCOUNT_RECOVERY=True)
+    attempt_id = visitor.post("/portone-cert/recovery/otp/", PERSON, format="json").json()[
+        "attempt_id"
+    ]
+    code = portone.last_code(PHONE)
+    before = portone.count("otp")
+    assert confirm(visitor, attempt_id, code).json()["code"] == "attempt_mismatch"
+    assert portone.count("otp") == before
+    assert CertificationAttempt.objects.get(merchant_uid=attempt_id).otp_confirms == 0
+    found = visitor.post(
+        f"/portone-cert/recovery/otp/{attempt_id}/confirm/", {"otp": code}, format="json"
+    )
+    assert found.status_code == 200, found.json()
+
+
+def test_a_visitors_attempt_is_not_the_account_s_after_login(
+    visitor: APIClient, user: Any, portone: FakePortOne
+) -> None:
+    """Sent as a visitor, confirmed once logged in, by another session, or after logging
+    out (the session key changed): refused each time, and no code reaches PortOne."""
+    attempt_id = send(visitor).json()["attempt_id"]
+    code = portone.last_code(PHONE)
+    before = portone.count("otp")
+    visitor.force_login(user)
+    assert confirm(visitor, attempt_id, code).json()["code"] == "attempt_mismatch"
+    assert confirm(APIClient(), attempt_id, code).json()["code"] == "attempt_mismatch"
+    assert portone.count("otp") == before
+    visitor.logout()
+    assert confirm(visitor, attempt_id, code).json()["code"] == "attempt_mismatch"
