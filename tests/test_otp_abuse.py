@@ -154,3 +154,22 @@ def test_a_visitors_attempt_is_not_the_account_s_after_login(
     assert portone.count("otp") == before
     visitor.logout()
     assert confirm(visitor, attempt_id, code).json()["code"] == "attempt_mismatch"
+
+
+def test_v1_a_500_from_portone_answers_as_sent_a_gateways_500_as_an_outage(
+    api_version: str, api: APIClient, portone: FakePortOne
+) -> None:
+    """V1 answers a person the provider refuses with a 500 in PortOne's envelope, so that
+    500 must answer as a sent code (no oracle; an outage of the provider then reads as a
+    code that never comes, and its confirm as a wrong code). A 500 that is not PortOne's
+    (a gateway's page) or a 503 is an outage: 502, and nothing looks sent."""
+    if api_version == "v2":
+        pytest.skip("V2 refuses a person with 502 PG_PROVIDER")
+    portone.inject("http_500", endpoint="otp")
+    quiet = send(api)
+    assert quiet.status_code == 201
+    assert confirm(api, quiet.json()["attempt_id"], "000000").json()["code"] == "otp_invalid"
+    for status in (500, 503):
+        portone.inject_response(status, "<html>Bad gateway</html>", endpoint="otp")
+        answer = send(api, phone=f"010555{status}00")
+        assert (answer.status_code, answer.json()["code"]) == (502, "portone_error")
