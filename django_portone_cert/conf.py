@@ -13,6 +13,7 @@ from typing import Any
 from django.conf import settings
 
 from .ages import AgeRule
+from .conf_otp import OTP_DEFAULTS, OtpSettings
 from .exceptions import ConfigurationError
 
 DEFAULT_API_BASE_URL = "https://api.iamport.kr"
@@ -97,6 +98,7 @@ DEFAULTS: dict[str, Any] = {
     "SITE_URL": None,
     # Prometheus metrics when prometheus_client is installed (the `metrics` extra).
     "METRICS": True,
+    **OTP_DEFAULTS,
 }
 
 CHILD_POLICIES = ("refuse", "guardian", "allow")
@@ -126,7 +128,7 @@ def as_timedelta(value: Any) -> timedelta | None:
     raise TypeError("expected a timedelta or a number of seconds")
 
 
-class AppSettings:
+class AppSettings(OtpSettings):
     """Typed, lazy accessors. Use the module-level :data:`app_settings`.
 
     Each returns the setting as given (a duration given in seconds as a
@@ -136,6 +138,9 @@ class AppSettings:
     an unknown ``API_VERSION`` or ``AGE_RULE`` raises where it is used, a zero
     duration expires at once.
     """
+
+    def _get(self, name: str) -> Any:
+        return get(name)
 
     def _required(self, name: str) -> str:
         value = get(name)

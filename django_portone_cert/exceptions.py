@@ -177,6 +177,28 @@ class NoPendingVerification(VerificationError):
     default_message = _("There is no identity verification to use. Please verify first.")
 
 
+# --- in-app verification by SMS code (otp.py): the flow's own refusals; a wrong code
+# (otp_invalid) and a daily cap (otp_limited) are OtpCodeRejected and OtpLimitReached ---
+
+
+class OtpExhausted(VerificationError):
+    """The attempt spent its ``OTP_MAX_WRONG`` codes or its ``OTP_MAX_SENDS`` sends."""
+
+    code = "otp_exhausted"
+    default_message = _("This verification took too many codes. Please start again.")
+
+
+class OtpUnavailable(VerificationError):
+    code = "otp_unavailable"
+    default_message = _("Verification by SMS code is not available for this request.")
+
+
+class OtpResendTooSoon(PortOneCertError):
+    code = "otp_resend_too_soon"
+    http_status = 429
+    default_message = _("A code was sent a moment ago. Please wait before asking again.")
+
+
 # --- PortOne or the network misbehaved ---
 
 
@@ -209,6 +231,48 @@ class PortOneAPIError(PortOneCertError):
 
 class PortOneAuthError(PortOneAPIError):
     """PortOne refused the REST API key/secret or the access token."""
+
+
+# --- PortOne's answers to the API 본인인증 (OTP) calls ---
+# Subclasses of PortOneAPIError so that a caller unaware of OTP still sees "PortOne said no".
+# Their text is fixed: never PortOne's message, which may repeat what the person typed.
+
+
+class OtpCodeRejected(PortOneAPIError):
+    """Confirm with a wrong (or missing) code: V1 confirm's 400, V2's 502 ``PG_PROVIDER``."""
+
+    code = "otp_invalid"
+    http_status = 400
+    default_message = _("The code is not right. Please check it and try again.")
+
+
+class OtpPersonRejected(PortOneAPIError):
+    """A send refused for the person's data (V1 ``otp/request`` 400 or 500, V2 400
+    ``INVALID_REQUEST`` or 502 ``PG_PROVIDER``): no code was sent. Answer it like a
+    successful send, so that nobody learns whether the data named a real person."""
+
+    default_message = _("PortOne could not send a code for these details.")
+
+
+class OtpLimitReached(PortOneAPIError):
+    """V2 ``MAX_TRANSACTION_COUNT_REACHED``: PortOne will send no more codes for now."""
+
+    code = "otp_limited"
+    http_status = 429
+    default_message = _("Too many codes were requested. Please try again later.")
+
+
+class OtpNotSent(PortOneAPIError):
+    """V2 ``IDENTITY_VERIFICATION_NOT_SENT``: confirm or resend before any send."""
+
+    default_message = _("No code was sent for this verification. Please request one.")
+
+
+class OtpAlreadyVerified(PortOneAPIError):
+    """V2 ``IDENTITY_VERIFICATION_ALREADY_VERIFIED`` (409), V1 confirm's "already certified"."""
+
+    http_status = 409
+    default_message = _("This verification is already completed.")
 
 
 class PortOneUnavailable(PortOneCertError, ConnectionError):
@@ -323,5 +387,10 @@ ERROR_CLASSES: dict[str, type[PortOneCertError]] = {
         ServiceUnavailable,
         VisitorAttemptsLimited,
         StepUpRequired,
+        OtpCodeRejected,
+        OtpExhausted,
+        OtpUnavailable,
+        OtpResendTooSoon,
+        OtpLimitReached,
     )
 }

@@ -21,7 +21,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from . import ages, crypto
 from .conf import app_settings
-from .core.attempts import AttemptRun, database_guard, spend, start_attempt
+from .core.attempts import AttemptRun, ResultSource, database_guard, spend, start_attempt
 from .core.identities import delete_at_portone_after_commit
 from .core.rules import is_child
 from .exceptions import (
@@ -115,6 +115,7 @@ def certify_guardian(
     merchant_uid: str,
     request: HttpRequest,
     attested: bool,
+    source: ResultSource | None = None,
 ) -> GuardianResult:
     """Re-read the guardian's result from PortOne and, if every rule holds, record the consent.
 
@@ -133,6 +134,7 @@ def certify_guardian(
             imp_uid=imp_uid,
             merchant_uid=merchant_uid,
             purpose=CertificationAttempt.Purpose.GUARDIAN,
+            source=source,
         )
         _check_link(attempt, consent_request)
         if not certification.ci:
@@ -244,7 +246,13 @@ def revoke_guardian_consent(
 
 @sensitive_variables()
 def revoke_by_guardian(
-    token: str, *, user: Any, imp_uid: str, merchant_uid: str, request: HttpRequest
+    token: str,
+    *,
+    user: Any,
+    imp_uid: str,
+    merchant_uid: str,
+    request: HttpRequest,
+    source: ResultSource | None = None,
 ) -> GuardianConsent:
     """The guardian withdraws: verify again, through the link that recorded the consent.
 
@@ -259,6 +267,7 @@ def revoke_by_guardian(
             imp_uid=imp_uid,
             merchant_uid=merchant_uid,
             purpose=CertificationAttempt.Purpose.GUARDIAN,
+            source=source,
         )
         if consent_request is not None:
             _check_link(attempt, consent_request)

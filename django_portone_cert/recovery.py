@@ -26,7 +26,7 @@ from django.utils.http import urlsafe_base64_encode
 from django.views.decorators.debug import sensitive_variables
 
 from .conf import app_settings
-from .core.attempts import AttemptRun, spend
+from .core.attempts import AttemptRun, ResultSource, spend
 from .core.identities import delete_at_portone_after_commit
 from .exceptions import CiMissing, TestChannel
 from .masking import mask_username
@@ -138,7 +138,14 @@ def describe_account(user: Any) -> RecoveredAccount:
 
 @sensitive_variables()
 @traced("portone_cert.recover")
-def recover(*, user: Any, imp_uid: str, merchant_uid: str, request: HttpRequest) -> Recovery:
+def recover(
+    *,
+    user: Any,
+    imp_uid: str,
+    merchant_uid: str,
+    request: HttpRequest,
+    source: ResultSource | None = None,
+) -> Recovery:
     """Read a recovery result from PortOne and answer the person's accounts.
 
     Every rule of a verification holds (:meth:`AttemptRun.read_result`): the attempt
@@ -154,6 +161,7 @@ def recover(*, user: Any, imp_uid: str, merchant_uid: str, request: HttpRequest)
             imp_uid=imp_uid,
             merchant_uid=merchant_uid,
             purpose=CertificationAttempt.Purpose.RECOVERY,
+            source=source,
         )
         if certification.provider == SANDBOX_PROVIDER and not sandbox_enabled():
             raise TestChannel()

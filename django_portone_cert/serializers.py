@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from .conf import app_settings
@@ -227,3 +228,67 @@ class RecoverySerializer(serializers.Serializer[Any]):
     """``recovery/certifications/``'s answer: the person's accounts (maybe none)."""
 
     accounts = RecoveredAccountSerializer(many=True)
+
+
+def _choice(choices: tuple[str, ...], **kwargs: Any) -> serializers.ChoiceField:
+    """A choice whose error never repeats what was typed (it may be the 7th digit)."""
+    return serializers.ChoiceField(
+        choices=choices, error_messages={"invalid_choice": _("Not one of the choices.")}, **kwargs
+    )
+
+
+class OtpPersonSerializer(serializers.Serializer[Any]):
+    """``otp/``: who the code goes to. Never stored; the 7th digit never echoed."""
+
+    name = serializers.CharField(max_length=50, trim_whitespace=True)
+    phone = serializers.RegexField(r"^01[0-9]-?[0-9]{3,4}-?[0-9]{4}$", max_length=13)
+    birth_date = serializers.DateField(input_formats=["%Y-%m-%d"])
+    gender_digit = _choice(
+        ("1", "2", "3", "4", "5", "6", "7", "8"),
+        help_text="The 7th digit of the resident number; passed to PortOne, never stored.",
+    )
+    carrier = _choice(("SKT", "KT", "LGU", "SKT_MVNO", "KT_MVNO", "LGU_MVNO"))
+    method = _choice(("SMS", "APP"), default="SMS", help_text="APP (PASS push): KCP only.")
+    media_type = _choice(
+        ("MC01", "MC02"),
+        required=False,
+        help_text='KCP: "MC01" PC, "MC02" mobile (default OTP_MEDIA_TYPE).',
+    )
+
+    def validate_phone(self, value: str) -> str:
+        return value.replace("-", "")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        # 1, 2, 5, 6: born before 2000; 3, 4, 7, 8: from 2000 (the century is in the digit).
+        born_2000s = attrs["birth_date"].year >= 2000
+        if born_2000s != (attrs["gender_digit"] in "3478"):
+            raise serializers.ValidationError(_("The birth date and the 7th digit disagree."))
+        return attrs
+
+
+class OtpResendRequestSerializer(OtpPersonSerializer):
+    """``otp/<attempt_id>/resend/``: V1 needs the person again (its resend is a new send to
+    the same phone); V2 needs nothing, and ignores it."""
+
+
+class OtpConfirmRequestSerializer(serializers.Serializer[Any]):
+    otp = serializers.RegexField(
+        r"^[0-9]{4,10}$",
+        required=False,
+        allow_blank=True,
+        help_text="The code PortOne texted; empty for KCP's APP (PASS push).",
+    )
+
+
+class GuardianOtpConfirmRequestSerializer(OtpConfirmRequestSerializer):
+    attest = serializers.BooleanField(help_text="The guardian's yes to the page's sentence.")
+
+
+class OtpSentSerializer(serializers.Serializer[Any]):
+    attempt_id = serializers.CharField()
+    resend_after = serializers.IntegerField(help_text="Seconds before a resend is allowed.")
+    expires_at = serializers.DateTimeField()
+
+
+class OtpResentSerializer(serializers.Serializer[Any]):
+    resend_after = serializers.IntegerField(help_text="Seconds before a resend is allowed.")

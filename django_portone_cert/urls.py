@@ -1,7 +1,7 @@
 from django.urls import include, path
 
 from .headers import guard_all
-from .views import guardians, recovery, rights, verification
+from .views import guardians, otp, recovery, rights, verification
 
 app_name = "portone_cert"
 
@@ -15,6 +15,16 @@ urlpatterns = [
     path("me/export/", rights.ExportView.as_view(), name="me_export"),
     path("me/identity/", rights.IdentityView.as_view(), name="me_identity"),
     path("verify/", verification.VerifyPageView.as_view(), name="verify"),
+    # In-app verification by SMS code: 404 unless PORTONE_CERT["OTP_ENABLED"] is on.
+    path("otp/", otp.OtpSendView.as_view(), name="otp_send"),
+    path("otp/<str:attempt_id>/confirm/", otp.OtpConfirmView.as_view(), name="otp_confirm"),
+    path("otp/<str:attempt_id>/resend/", otp.OtpResendView.as_view(), name="otp_resend"),
+    path("recovery/otp/", otp.RecoveryOtpSendView.as_view(), name="recovery_otp_send"),
+    path(
+        "recovery/otp/<str:attempt_id>/confirm/",
+        otp.RecoveryOtpConfirmView.as_view(),
+        name="recovery_otp_confirm",
+    ),
     # 404 unless PORTONE_CERT["SANDBOX"] is on (and DEBUG).
     path("sandbox/", include("django_portone_cert.sandbox.urls")),
     # 404 unless PORTONE_CERT["ACCOUNT_RECOVERY"] is on.
@@ -37,6 +47,12 @@ urlpatterns = [
     ),
     path("guardian/request/", guardians.GuardianAskView.as_view(), name="guardian_request"),
     path("guardian/<str:token>/", guardians.GuardianPageView.as_view(), name="guardian"),
+    path("guardian/<str:token>/otp/", otp.GuardianOtpSendView.as_view(), name="guardian_otp_send"),
+    path(
+        "guardian/<str:token>/otp/<str:attempt_id>/confirm/",
+        otp.GuardianOtpConfirmView.as_view(),
+        name="guardian_otp_confirm",
+    ),
     path(
         "guardian/<str:token>/revoke/",
         guardians.GuardianPageView.as_view(revoke=True),

@@ -17,7 +17,7 @@ from django.views.decorators.debug import sensitive_variables
 from . import ages
 from .ages import AgeRule
 from .conf import app_settings
-from .core.attempts import VERIFICATION, AttemptRun, consume
+from .core.attempts import VERIFICATION, AttemptRun, ResultSource, consume
 from .core.identities import (
     Stored,
     delete_at_portone_after_commit,
@@ -53,7 +53,12 @@ class Verification:
 @sensitive_variables()
 @traced("portone_cert.verify_certification")
 def verify_certification(
-    *, user: object, imp_uid: str, merchant_uid: str, request: HttpRequest | None = None
+    *,
+    user: object,
+    imp_uid: str,
+    merchant_uid: str,
+    request: HttpRequest | None = None,
+    source: ResultSource | None = None,
 ) -> Verification:
     """Re-read ``imp_uid`` from PortOne and, if every rule holds, store it.
 
@@ -61,12 +66,13 @@ def verify_certification(
     visitor's result (``ANONYMOUS_VERIFICATION``) waits on the attempt for
     :func:`signup.claim_verification` (``Verification.pending_signup``). Raises a
     :class:`~django_portone_cert.exceptions.PortOneCertError` subclass otherwise;
-    then nothing is stored but the attempt's failure.
+    then nothing is stored but the attempt's failure. ``source``: where the result comes
+    from instead of a lookup (the in-app flow's confirmed code, :mod:`.otp`).
     """
     stored: Stored | None = None
     with AttemptRun(user, request) as run:
         attempt, certification = run.read_result(
-            imp_uid=imp_uid, merchant_uid=merchant_uid, purpose=VERIFICATION
+            imp_uid=imp_uid, merchant_uid=merchant_uid, purpose=VERIFICATION, source=source
         )
         check_child(certification.birth_date)
         ci_hash = person_hash(certification, user)

@@ -2,7 +2,7 @@
 
 Registered by :func:`register_checks` from ``AppConfig.ready()``, never by importing a module.
 Each concern's ids: see its module (``settings``, ``portone``, ``sandbox``, ``keys``,
-``recovery``, ``allauth``, ``children``, ``rights``, ``urls``, ``operations``).
+``recovery``, ``otp``, ``allauth``, ``children``, ``rights``, ``urls``, ``operations``).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from .allauth import check_allauth_social
 from .children import check_children, check_children_deploy
 from .keys import check_deploy, check_key_source, check_stored_hash_keys, check_stored_keys
 from .operations import check_operations
+from .otp import check_otp
 from .recovery import check_recovery
 from .rights import check_access_log, check_rights
 from .sandbox import check_sandbox_identities
@@ -29,6 +30,7 @@ __all__ = [
     "check_deploy",
     "check_key_source",
     "check_operations",
+    "check_otp",
     "check_recovery",
     "check_rights",
     "check_sandbox_identities",
@@ -46,6 +48,7 @@ def register_checks() -> None:
     register(check_children)
     register(check_rights)
     register(check_operations)
+    register(check_otp)
     for check in (check_app_urls, check_age_rule_choice):
         register(check, Tags.urls)
     for check in (

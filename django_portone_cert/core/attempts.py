@@ -46,6 +46,11 @@ logger = logging.getLogger("django_portone_cert")
 MERCHANT_UID_MAX_LENGTH = 40
 VERIFICATION = CertificationAttempt.Purpose.VERIFICATION
 
+#: Where a run gets PortOne's result for the attempt, instead of a lookup: ``source(attempt,
+#: result_id)``, called once the attempt is known to be the requester's, unexpired and unused
+#: (in-app verification confirms the person's code there). Every rule then applies as ever.
+ResultSource = Callable[[CertificationAttempt, str], Certification]
+
 
 @contextmanager
 def database_guard() -> Iterator[None]:
@@ -161,6 +166,21 @@ def latest_attempt(
     )
 
 
+def requesters_attempt(
+    user: Any, merchant_uid: str, request: HttpRequest | None
+) -> CertificationAttempt | None:
+    """The requester's attempt named ``merchant_uid``, whatever its purpose (bound as
+    :func:`start_attempt` bound it), or None."""
+    purpose = (
+        CertificationAttempt.objects.filter(merchant_uid=merchant_uid)
+        .values_list("purpose", flat=True)
+        .first()
+    )
+    if purpose is None:
+        return None
+    return _requesters_attempt(user, merchant_uid, "", request, purpose)[0]
+
+
 class AttemptRun:
     """One use of an attempt: ``with AttemptRun(user, request) as run: run.read_result(…)``.
 
@@ -186,7 +206,12 @@ class AttemptRun:
     @sensitive_variables()
     @traced("portone_cert.read_result")
     def read_result(
-        self, *, imp_uid: str, merchant_uid: str, purpose: str
+        self,
+        *,
+        imp_uid: str,
+        merchant_uid: str,
+        purpose: str,
+        source: ResultSource | None = None,
     ) -> tuple[CertificationAttempt, Certification]:
         """The requester's attempt for ``purpose`` and PortOne's result for it.
 
@@ -194,12 +219,14 @@ class AttemptRun:
         attempt is the requester's, for this purpose, unexpired and unused, the result
         unused, within ``ATTEMPT_MAX_LOOKUPS`` lookups; PortOne's answer is completed,
         names this attempt, is fresh, from the site's LIVE channel, with a CI if required.
+        ``source`` (:data:`ResultSource`) replaces the lookup and its count.
         """
         annotate(
             purpose=labels.purpose(purpose),
             api_version=labels.api_version(app_settings.API_VERSION),
         )
-        validate_result_id(imp_uid)
+        if source is None:
+            validate_result_id(imp_uid)
         if (
             not isinstance(merchant_uid, str)
             or not merchant_uid
@@ -217,8 +244,11 @@ class AttemptRun:
             raise CertificationUsed()
         if attempt.is_expired():
             raise AttemptExpired()
-        _count_lookup(attempt)
-        certification = mark_sandbox(get_client().get_result(imp_uid))
+        if source is None:
+            _count_lookup(attempt)
+            certification = mark_sandbox(get_client().get_result(imp_uid))
+        else:
+            certification = mark_sandbox(source(attempt, imp_uid))
         check_certification(certification, attempt)
         return attempt, certification
 

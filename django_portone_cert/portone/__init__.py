@@ -2,7 +2,8 @@
 
 ``PORTONE_CERT["API_VERSION"]`` picks the implementation: ``"v1"`` (api.iamport.kr,
 :class:`PortOneClient`) or ``"v2"`` (api.portone.io, :class:`PortOneV2Client`).
-Both have ``get_result`` and ``delete_result`` (a no-op on V2).
+Both have ``get_result`` and ``delete_result`` (a no-op on V2), and the API 본인인증 calls
+``send_otp``, ``confirm_otp``, ``resend_otp`` (:mod:`.otp`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 
 from ..conf import app_settings
 from ..exceptions import ConfigurationError
-from .base import Certification, HTTPClient
+from .base import Certification, HTTPClient, OtpRequest
 from .v1 import IMP_UID_PATTERN, IMP_UID_RE, PortOneClient, validate_imp_uid
 from .v2 import MINTED_ID_PATTERN, PortOneV2Client, validate_minted_id, validate_verification_id
 
@@ -25,6 +26,7 @@ __all__ = [
     "Certification",
     "Client",
     "HTTPClient",
+    "OtpRequest",
     "PortOneClient",
     "PortOneV2Client",
     "get_client",

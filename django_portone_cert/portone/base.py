@@ -207,6 +207,43 @@ def _parse_instant(value: Any) -> datetime | None:
         raise PortOneAPIError(status=200) from err
 
 
+@dataclass(frozen=True, repr=False)
+class OtpRequest:
+    """What the person typed, passed to PortOne in the same request and never kept."""
+
+    name: str
+    #: Digits only, e.g. "01012345678".
+    phone: str
+    birth_date: date
+    #: "1".."8": the 7th digit of the resident number.
+    gender_digit: str
+    #: The V2 names: SKT KT LGU SKT_MVNO KT_MVNO LGU_MVNO.
+    carrier: str
+    #: "SMS" | "APP" (APP = PASS push, KCP only).
+    method: str
+    #: The client's address as the app sees it (V2 ``customer.ipAddress``).
+    ip_address: str
+    channel_key: str
+    #: V1 ``company`` (the service name in the text); empty = not sent.
+    company: str = ""
+    #: KCP ``bypass.kcpV2.media_type`` ("MC01"/"MC02"); empty = not sent.
+    media_type: str = ""
+
+    def __repr__(self) -> str:
+        return "OtpRequest(<redacted>)"
+
+    __str__ = __repr__
+
+    @property
+    def identity_number(self) -> str:
+        """V2 ``customer.identityNumber``: YYMMDD and the 7th digit."""
+        return self.birth_date.strftime("%y%m%d") + self.gender_digit
+
+    def kcp_bypass(self) -> dict[str, Any] | None:
+        """KCP's ``bypass`` when a ``media_type`` is set, else None (nothing sent)."""
+        return {"kcpV2": {"media_type": self.media_type}} if self.media_type else None
+
+
 class HTTPClient:
     """One ``requests.Session``, an identifying User-Agent, timeouts, retries, a deadline."""
 
@@ -239,6 +276,7 @@ class HTTPClient:
         """The endpoint without the id, for logs."""
         return path
 
+    @sensitive_variables()  # a body may carry an OTP request: no error report shows it
     def _send(
         self,
         method: str,

@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 import requests
 from django.core.cache import BaseCache, caches
+from django.views.decorators.debug import sensitive_variables
 
 from .. import crypto
 from ..conf import app_settings
@@ -28,6 +29,7 @@ from ..exceptions import (
     is_service_outage,
 )
 from .base import RETRY_BACKOFF_CAP, Certification, HTTPClient, logger
+from .otp import V1Otp
 
 #: PortOne's ``imp_uid``: ``imp_`` and digits (twelve today; a little room to grow). Anything
 #: else is refused before it costs a lookup or reaches a URL path.
@@ -79,7 +81,7 @@ def validate_imp_uid(imp_uid: object) -> str:
     return imp_uid
 
 
-class PortOneClient(HTTPClient):
+class PortOneClient(V1Otp, HTTPClient):
     """Talks to PortOne's V1 REST API. Arguments default to the settings."""
 
     api_version = "v1"
@@ -285,6 +287,9 @@ class PortOneClient(HTTPClient):
         except (ConfigurationError, ValueError, KeyError, TypeError):
             return None
 
+    def _valid_imp_uid(self, value: object) -> str:
+        return validate_imp_uid(value)
+
     # --- plumbing ---
 
     def _fetch_token(self, deadline: float) -> str:
@@ -317,18 +322,31 @@ class PortOneClient(HTTPClient):
         return token
 
     def _call(self, method: str, path: str, deadline: float) -> dict[str, Any]:
+        return self._unwrap(self._request(method, path, deadline), path)
+
+    @sensitive_variables()
+    def _request(
+        self, method: str, path: str, deadline: float, *, json: Any = None
+    ) -> requests.Response:
+        """One call with the token: only a GET is tried again after a transport error or a
+        5xx (a POST may have been done: an OTP send costs money and texts a person). A 401
+        was refused before anything was done, so it is sent once more with a new token."""
         retry = method == "GET"
         token = self.get_token(deadline=deadline)
-        response = self._send(method, path, deadline, headers=_bearer(token), retry=retry)
+        response = self._send(
+            method, path, deadline, headers=_bearer(token), json=json, retry=retry
+        )
         if response.status_code == 401:
             # The cached token may have been revoked or expired early: refresh once.
             self.forget_token(token)
             token = self.get_token(deadline=deadline)
-            response = self._send(method, path, deadline, headers=_bearer(token), retry=retry)
+            response = self._send(
+                method, path, deadline, headers=_bearer(token), json=json, retry=retry
+            )
             if response.status_code == 401:
                 logger.error("PortOne answered 401 twice for %s %s.", method, self._path_kind(path))
                 raise PortOneAuthError(status=401)
-        return self._unwrap(response, path)
+        return response
 
     def _unwrap(self, response: requests.Response, path: str) -> dict[str, Any]:
         """Check the HTTP status and the envelope; return ``response``."""
@@ -356,6 +374,10 @@ class PortOneClient(HTTPClient):
         return body
 
     def _path_kind(self, path: str) -> str:
+        if path.startswith("/certifications/otp/confirm/"):
+            return "/certifications/otp/confirm/{imp_uid}"
+        if path == "/certifications/otp/request":
+            return path
         return "/certifications/{imp_uid}" if path.startswith("/certifications/") else path
 
 

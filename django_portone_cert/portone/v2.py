@@ -7,18 +7,21 @@ from typing import Any
 from urllib.parse import quote
 
 import requests
+from django.views.decorators.debug import sensitive_variables
 
 from ..conf import app_settings
 from ..exceptions import CertificationNotFound, InvalidRequest, PortOneAPIError, PortOneAuthError
 from .base import (
     Certification,
     HTTPClient,
+    OtpRequest,
     _parse_date,
     _parse_instant,
     _str_or_none,
     logger,
     normalise_carrier,
 )
+from .otp import v2_otp_error, v2_send_body, validate_otp, validate_otp_request
 
 #: Our identityVerificationIds: letters and digits (KCP's rule), at most 40; a little slack.
 ID_RE = re.compile(r"\A[0-9A-Za-z]{1,64}\Z")
@@ -118,6 +121,69 @@ class PortOneV2Client(HTTPClient):
         )
         return self._unwrap(response)
 
+    # --- API 본인인증 (OTP): each call sent once, never tried again ---
+
+    @sensitive_variables()
+    def send_otp(
+        self, attempt_id: str, request: OtpRequest, *, deadline: float | None = None
+    ) -> str:
+        """``POST /identity-verifications/{attempt_id}/send``: PortOne texts the person a
+        code (or, ``APP``, pushes PASS). Returns the id to confirm with: ``attempt_id``."""
+        body = v2_send_body(self.store_id, validate_otp_request(request))
+        self._otp_call(attempt_id, "send", deadline, json=body)
+        return attempt_id
+
+    @sensitive_variables()
+    def confirm_otp(
+        self, result_id: str, otp: str, *, deadline: float | None = None
+    ) -> Certification:
+        """``POST /identity-verifications/{id}/confirm``: the result, as the lookup gives it."""
+        code = validate_otp(otp)
+        body: dict[str, str] = {"otp": code} if code else {}
+        if self.store_id:
+            body["storeId"] = self.store_id
+        data = self._otp_call(result_id, "confirm", deadline, json=body)
+        found = data.get("identityVerification")
+        if not isinstance(found, dict):
+            raise PortOneAPIError(status=200)
+        return certification_from_v2(found)
+
+    def resend_otp(
+        self, result_id: str, request: OtpRequest | None = None, *, deadline: float | None = None
+    ) -> str:
+        """``POST /identity-verifications/{id}/resend`` (``request`` unused: PortOne kept
+        what was sent). Returns ``result_id``."""
+        self._otp_call(result_id, "resend", deadline)
+        return result_id
+
+    @sensitive_variables()
+    def _otp_call(
+        self, verification_id: str, step: str, deadline: float | None, *, json: Any = None
+    ) -> dict[str, Any]:
+        quoted = quote(validate_verification_id(verification_id), safe="")
+        response = self._send(
+            "POST",
+            f"/identity-verifications/{quoted}/{step}",
+            self._deadline(deadline),
+            headers={"Authorization": f"PortOne {self.api_secret}"},
+            params={"storeId": self.store_id} if self.store_id and step == "resend" else None,
+            json=json,
+            retry=False,
+        )
+        status = response.status_code
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            logger.warning("PortOne V2 answered %s, unreadable, on OTP %s.", status, step)
+            raise PortOneAPIError(status=status)
+        if status == 200:
+            return body
+        error_type = body.get("type")
+        logger.warning("PortOne V2 answered %s with type %r on OTP %s.", status, error_type, step)
+        raise v2_otp_error(status, error_type, step)
+
     def _unwrap(self, response: requests.Response) -> dict[str, Any]:
         status = response.status_code
         try:
@@ -140,5 +206,8 @@ class PortOneV2Client(HTTPClient):
 
     def _path_kind(self, path: str) -> str:
         if path.startswith("/identity-verifications/"):
+            step = path.rsplit("/", 1)[-1]
+            if path.count("/") == 3 and step in ("send", "confirm", "resend"):
+                return "/identity-verifications/{id}/" + step
             return "/identity-verifications/{id}"
         return path

@@ -9,10 +9,12 @@ from email.utils import formatdate
 from typing import Any
 
 from .faults import NO_JSON, canned_response
+from .otp import OtpDesk
+from .otp_wire import read_fields, v1_otp, v2_otp
 from .people import PROVIDERS, FakePerson, remember_issued
 from .v1 import V1Half
 from .v2 import V2Half, v2_extras
-from .wire import FakeResponse, endpoint_of, envelope, json_response
+from .wire import UNAUTHORIZED_MESSAGE, FakeResponse, endpoint_of, envelope, json_response
 
 
 class _Default(enum.Enum):
@@ -190,11 +192,71 @@ class FakePortOne(V1Half, V2Half):
             if method != "POST":
                 return json_response(405, envelope(None, -1, "Method Not Allowed"))
             return self._get_token(headers, body)
+        if endpoint == "otp":
+            return self._otp(method, path, query, headers, body)
         if endpoint == "certification" and path.startswith("/identity-verifications/"):
             return self._identity_verification(method, path, query, headers)
         if endpoint == "certification":
             return self._certification(method, path, headers)
         return json_response(404, envelope(None, -1, "Not Found"))
+
+    # --- API 본인인증 (OTP) ---
+
+    @property
+    def otp(self) -> OtpDesk:
+        """The OTP side's state: registered people, codes, sends."""
+        return OtpDesk(self)
+
+    def last_code(self, phone: str) -> str | None:
+        """The latest code texted to ``phone`` (digits), or None."""
+        return self.otp.last_code(phone)
+
+    def otp_sends(self, phone: str) -> int:
+        """Sends and resends for ``phone`` that reached the fake (well-formed ones)."""
+        return self.otp.sends(phone)
+
+    def recent_codes(self) -> list[dict[str, Any]]:
+        """The latest codes sent, newest first: ``{"phone", "code", "at"}`` (the sandbox's page)."""
+        return self.otp.recent()
+
+    def add_otp_person(
+        self,
+        *,
+        name: str,
+        phone: str,
+        birth_date: date | str,
+        gender_digit: str,
+        carrier: str | None = None,
+    ) -> None:
+        """Register someone who can get a code; from the first one on, a send for anyone
+        else, or with data not matching (``carrier`` too, when given), is refused as the
+        provider refuses it (V1 500, V2 502 ``PG_PROVIDER``)."""
+        if isinstance(birth_date, str):
+            birth_date = date.fromisoformat(birth_date)
+        self.otp.add_person(
+            name=name,
+            phone=phone,
+            birth_date=birth_date,
+            gender_digit=gender_digit,
+            carrier=carrier,
+        )
+
+    def _otp(
+        self, method: str, path: str, query: str, headers: dict[str, str], body: bytes | str | None
+    ) -> FakeResponse:
+        if path.startswith("/certifications/"):
+            if not self._authorised(headers):
+                return json_response(401, envelope(None, -1, UNAUTHORIZED_MESSAGE))
+            if method != "POST":
+                return json_response(405, envelope(None, -1, "Method Not Allowed"))
+            return v1_otp(self.otp, path, read_fields(headers, body))
+        unauthorised = self._v2_unauthorised(headers)
+        if unauthorised is not None:
+            return unauthorised
+        if method != "POST":
+            return json_response(405, {"type": "INVALID_REQUEST", "message": "Method Not Allowed"})
+        fields = read_fields(headers, body)
+        return v2_otp(self.otp, path, query, fields, self._store_refusal)
 
     def activate(self) -> AbstractContextManager[FakePortOne]:
         """Answer ``requests`` calls to ``base_url`` for the duration of a ``with`` block.

@@ -49,6 +49,13 @@ class FakeState:
         self._faults = FaultQueue()
         #: ``(method, endpoint, status)`` of every request answered.
         self.log: list[tuple[str, str, int]] = []
+        #: API 본인인증: sends (and resends) per phone number beyond this many answer
+        #: ``MAX_TRANSACTION_COUNT_REACHED`` (V2; V1 a 400); None: no limit.
+        self.otp_transaction_limit: int | None = None
+        #: Seconds a sent code can be confirmed (PortOne documents none; providers' last minutes).
+        self.otp_code_lifetime: float = 180.0
+        #: The provider of OTP results: "danal", or "kcp_v2" (the only one that does ``APP``).
+        self.otp_provider: str = "danal"
 
     @property
     def api_version(self) -> str:
@@ -92,7 +99,7 @@ class FakeState:
     # --- counters ---
 
     def count(self, endpoint: str | None = None) -> int:
-        """Requests received, all or per endpoint ("token", "certification")."""
+        """Requests received, all or per endpoint ("token", "certification", "otp")."""
         return int(self.store.get(f"count:{endpoint or 'all'}") or 0)
 
     @property
@@ -104,5 +111,5 @@ class FakeState:
         return self.count("certification")
 
     def reset_counters(self) -> None:
-        for endpoint in ("all", "token", "certification", "other"):
+        for endpoint in ("all", "token", "certification", "otp", "other"):
             self.store.set(f"count:{endpoint}", 0)

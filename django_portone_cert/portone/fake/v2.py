@@ -30,11 +30,9 @@ class V2Half(FakeState):
         self, method: str, path: str, query: str, headers: dict[str, str]
     ) -> FakeResponse:
         """V2: ``GET /identity-verifications/{identityVerificationId}[?storeId=…]``."""
-        value = header(headers, "Authorization") or ""
-        if not value.startswith("PortOne ") or not secrets.compare_digest(
-            value[len("PortOne ") :], self.api_secret
-        ):
-            return json_response(401, {"type": "UNAUTHORIZED", "message": UNAUTHORIZED_MESSAGE})
+        unauthorised = self._v2_unauthorised(headers)
+        if unauthorised is not None:
+            return unauthorised
         if method != "GET":
             return json_response(405, {"type": "INVALID_REQUEST", "message": "Method Not Allowed"})
         refusal = self._store_refusal(query)
@@ -46,6 +44,15 @@ class V2Half(FakeState):
                 404, {"type": "IDENTITY_VERIFICATION_NOT_FOUND", "message": V2_NOT_FOUND_MESSAGE}
             )
         return json_response(200, v2_record(record, self.now()))
+
+    def _v2_unauthorised(self, headers: dict[str, str]) -> FakeResponse | None:
+        """401 unless ``Authorization: PortOne <the API secret>``."""
+        value = header(headers, "Authorization") or ""
+        if not value.startswith("PortOne ") or not secrets.compare_digest(
+            value[len("PortOne ") :], self.api_secret
+        ):
+            return json_response(401, {"type": "UNAUTHORIZED", "message": UNAUTHORIZED_MESSAGE})
+        return None
 
     def _store_refusal(self, query: str) -> FakeResponse | None:
         """Only a store the secret may access; none given means the verification's own store."""

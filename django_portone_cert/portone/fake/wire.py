@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
@@ -37,10 +38,16 @@ def json_response(status: int, payload: Any) -> FakeResponse:
     )
 
 
+#: V2's OTP calls: ``/identity-verifications/{id}/send`` (``confirm``, ``resend``).
+_V2_OTP_RE = re.compile(r"\A/identity-verifications/[^/]+/(send|confirm|resend)\Z")
+
+
 def endpoint_of(path: str) -> str:
-    """The counter a request goes to: "token", "certification" or "other"."""
+    """The counter a request goes to: "token", "certification", "otp" or "other"."""
     if path.rstrip("/") == "/users/getToken":
         return "token"
+    if path.startswith("/certifications/otp/") or _V2_OTP_RE.fullmatch(path):
+        return "otp"
     for prefix in ("/certifications/", "/identity-verifications/"):
         if path.startswith(prefix) and len(path) > len(prefix):
             return "certification"

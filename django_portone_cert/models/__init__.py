@@ -1,21 +1,23 @@
+"""The app's data. The access log's model lives in :mod:`.accesslog` and is re-exported here."""
+
 from __future__ import annotations
 
 import secrets
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import ages, crypto
-from .conf import app_settings
-from .fields import EncryptedTextField
-from .sandbox import sandbox_enabled
+from .. import ages, crypto
+from ..conf import app_settings
+from ..fields import EncryptedTextField
+from ..sandbox import sandbox_enabled
 
 if TYPE_CHECKING:
-    from .ages import AgeRule
+    from ..ages import AgeRule
 
 
 #: The provider recorded for a result read while ``PORTONE_CERT["SANDBOX"]`` is on.
@@ -89,6 +91,15 @@ class CertificationAttempt(models.Model):
     #: A visitor's verified result, encrypted, until the sign-up claims it or it expires.
     result = EncryptedTextField(_("result"), owner="merchant_uid")
     claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    # In-app verification (otp.py): what the attempt remembers between its requests. Never
+    # the 7th digit or a code: those reach PortOne in the request that needs them and go.
+    otp_sends = models.PositiveSmallIntegerField(_("codes sent"), default=0, editable=False)
+    otp_confirms = models.PositiveSmallIntegerField(_("codes tried"), default=0, editable=False)
+    otp_sent_at = models.DateTimeField(_("code sent at"), null=True, blank=True, editable=False)
+    #: The phone's keyed hash (HASH_KEY): a resend counts against the same number's daily limit.
+    otp_phone_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
+    #: What PortOne's send answered to confirm with (V1 ``imp_uid``); "" when it sent nothing.
+    otp_result_id = models.CharField(max_length=80, blank=True, default="", editable=False)
     #: A guardian attempt serves only the link it was prepared on.
     consent_request = models.ForeignKey(
         "GuardianConsentRequest",
@@ -341,59 +352,20 @@ class GuardianConsent(models.Model):
         return f"guardian consent #{self.pk} (user {self.child_id})"
 
 
-class AppendOnly(TypeError):
-    """A ``PersonalDataAccess`` row is never changed or deleted (only purged when it expires)."""
+from .accesslog import AppendOnly, PersonalDataAccess, PersonalDataAccessQuerySet  # noqa: E402
 
-
-class PersonalDataAccessQuerySet(models.QuerySet["PersonalDataAccess"]):
-    def update(self, **kwargs: Any) -> int:
-        raise AppendOnly("The personal-data access log is append-only.")
-
-    def delete(self) -> tuple[int, dict[str, int]]:
-        raise AppendOnly("The personal-data access log is append-only; portone_cert_purge.")
-
-    def expire(self, before: datetime) -> int:
-        """Delete the rows older than ``before`` (``ACCESS_LOG_RETENTION``): the one way out."""
-        return models.QuerySet.delete(self.filter(at__lt=before))[0]
-
-
-class PersonalDataAccess(models.Model):
-    """Who saw whose data, when, from where, and what was done; never the data (``accesslog``)."""
-
-    class Action(models.TextChoices):
-        VIEW = "view", _("viewed")
-        SEARCH = "search", _("searched")
-        EXPORT = "export", _("exported")
-        REVOKE = "revoke", _("revoked")
-        DELETE = "delete", _("deleted")
-
-    at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
-    staff_id = models.CharField(_("staff id"), max_length=64, db_index=True)
-    staff_username = models.CharField(_("staff username"), max_length=150)
-    address = models.CharField(_("address"), max_length=64, blank=True, default="")
-    subject_id = models.CharField(_("subject user id"), max_length=64, db_index=True)
-    action = models.CharField(_("action"), max_length=16, choices=Action.choices)
-    target = models.CharField(_("record"), max_length=40)  # a model name: verifiedidentity, …
-    reason = models.TextField(_("reason"), blank=True, default="")
-    hash_key_id = models.CharField(_("hash key id"), max_length=8, editable=False)
-    previous_hash = models.CharField(_("previous hash"), max_length=64, editable=False)
-    row_hash = models.CharField(_("hash"), max_length=64, editable=False)
-
-    objects = PersonalDataAccessQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("personal-data access")
-        verbose_name_plural = _("personal-data access log")
-        ordering = ("-id",)
-        default_permissions = ("view",)
-
-    def __str__(self) -> str:
-        return f"access #{self.pk} (user {self.subject_id})"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise AppendOnly("The personal-data access log is append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise AppendOnly("The personal-data access log is append-only; portone_cert_purge.")
+__all__ = [
+    "SANDBOX_PROVIDER",
+    "AppendOnly",
+    "CertificationAttempt",
+    "GuardianConsent",
+    "GuardianConsentQuerySet",
+    "GuardianConsentRequest",
+    "IdentityTombstone",
+    "PersonalDataAccess",
+    "PersonalDataAccessQuerySet",
+    "ValueSource",
+    "VerifiedIdentity",
+    "VerifiedIdentityQuerySet",
+    "new_merchant_uid",
+]
