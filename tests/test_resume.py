@@ -289,3 +289,16 @@ def test_the_page_stops_offering_what_cannot_succeed(user: Any, portone: FakePor
     assert "resume" in page_config(browser)  # PortOne may say VERIFIED later
     CertificationAttempt.objects.filter(merchant_uid=merchant_uid).update(lookups=3)
     assert "resume" not in page_config(browser)  # no lookup left
+
+
+def test_the_schema_describes_resume() -> None:
+    pytest.importorskip("drf_spectacular")
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator(urlconf="django_portone_cert.urls").get_schema(public=True)
+    resume = schema["paths"]["/resume/"]["post"]
+    assert {"201", "404", "409", "429", "504"} <= set(resume["responses"])
+    assert resume["responses"]["201"]["content"]["application/json"]["schema"]["$ref"].endswith(
+        "/Verification"
+    )
+    assert "requestBody" not in resume
