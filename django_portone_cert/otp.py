@@ -96,12 +96,16 @@ def run_hook(request: HttpRequest, person: OtpRequest) -> None:
         raise OtpUnavailable()
 
 
-def _charge(person_hash: str, user: Any, request: HttpRequest) -> None:
-    charge_otp_send(
-        phone_hash=person_hash,
-        client=client_key(client_address(request)),
-        user_pk=getattr(user, "pk", None) if getattr(user, "is_authenticated", False) else None,
-    )
+def _charge(person_hash: str, user: Any, request: HttpRequest, method: str) -> None:
+    try:
+        charge_otp_send(
+            phone_hash=person_hash,
+            client=client_key(client_address(request)),
+            user_pk=getattr(user, "pk", None) if getattr(user, "is_authenticated", False) else None,
+        )
+    except OtpLimitReached:
+        metrics.record_otp_send(method=method, outcome="limited")
+        raise
 
 
 def _record_send(attempt: CertificationAttempt, *, first: bool) -> None:
@@ -170,7 +174,7 @@ def send_code(
     """
     run_hook(request, person)
     phone_hash = crypto.keyed_hash(person.phone)
-    _charge(phone_hash, user, request)
+    _charge(phone_hash, user, request, person.method)
     attempt = start()
     CertificationAttempt.objects.filter(pk=attempt.pk).update(otp_phone_hash=phone_hash)
     attempt.otp_phone_hash = phone_hash
@@ -214,12 +218,13 @@ def resend_code(
     if person is not None:
         run_hook(request, person)
     _record_send(attempt, first=False)
-    _charge(attempt.otp_phone_hash, user, request)
-    if v1 or attempt.otp_result_id:
-        result_id = _send(attempt, person if v1 else None, first=v1 and not attempt.otp_result_id)
-        CertificationAttempt.objects.filter(pk=attempt.pk).update(otp_result_id=result_id)
+    _charge(attempt.otp_phone_hash, user, request, person.method if person else "")
+    first = not attempt.otp_result_id  # the first send was refused, or failed on the way
+    if first and person is None:
+        metrics.record_otp_send(method="", outcome="failed")  # as a send PortOne refused
     else:
-        metrics.record_otp_send(method="", outcome="failed")  # as a send that PortOne refused
+        result_id = _send(attempt, person if v1 or first else None, first=first)
+        CertificationAttempt.objects.filter(pk=attempt.pk).update(otp_result_id=result_id)
     return _cooldown()
 
 

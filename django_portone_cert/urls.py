@@ -54,6 +54,11 @@ urlpatterns = [
         name="guardian_otp_confirm",
     ),
     path(
+        "guardian/<str:token>/otp/<str:attempt_id>/withdrawal/",
+        otp.GuardianOtpWithdrawView.as_view(),
+        name="guardian_otp_withdraw",
+    ),
+    path(
         "guardian/<str:token>/revoke/",
         guardians.GuardianPageView.as_view(revoke=True),
         name="guardian_revoke",

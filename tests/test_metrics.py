@@ -141,7 +141,7 @@ def test_the_histogram_reaches_past_a_minute() -> None:
 
 FIXED = {
     "purpose": labels.PURPOSES | {labels.OTHER},
-    "outcome": labels.OUTCOMES | {labels.OTHER},
+    "outcome": labels.OUTCOMES | labels.OTP_OUTCOMES | {labels.OTHER},
     "code": set(ERROR_CLASSES) | {"", labels.OTHER},
     "api_version": labels.API_VERSIONS | {labels.OTHER},
     "endpoint": labels.ENDPOINTS,

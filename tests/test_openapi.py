@@ -64,3 +64,21 @@ def test_the_guardians_withdrawal_is_its_own_described_endpoint(schema: dict[str
     assert {"200", "400", "409"} <= set(withdraw["responses"])
     consent = paths["/guardian/{token}/certifications/"]["post"]
     assert not [p for p in consent.get("parameters", []) if p.get("name") == "action"]
+
+
+def test_the_otp_endpoints_are_described(schema: dict[str, Any]) -> None:
+    paths = schema["paths"]
+    for path in (
+        "/otp/",
+        "/otp/{attempt_id}/confirm/",
+        "/otp/{attempt_id}/resend/",
+        "/recovery/otp/",
+        "/recovery/otp/{attempt_id}/confirm/",
+        "/guardian/{token}/otp/",
+        "/guardian/{token}/otp/{attempt_id}/confirm/",
+    ):
+        assert path in paths, path
+    assert {"201", "400", "404", "429"} <= set(paths["/otp/"]["post"]["responses"])
+    person = schema["components"]["schemas"]["OtpPerson"]["properties"]
+    assert {"name", "phone", "birth_date", "gender_digit", "carrier", "method"} <= set(person)
+    assert "otp_resend_too_soon" in str(schema["components"]["schemas"])

@@ -28,7 +28,11 @@ def _shape_errors(value: Callable[[str], Any]) -> list[CheckMessage]:
     errors: list[CheckMessage] = []
     if not isinstance(value("OTP_ENABLED"), bool):
         errors.append(
-            Error(f"{named('OTP_ENABLED')} must be True or False.", id="portone_cert.E090")
+            Error(
+                f"{named('OTP_ENABLED')} must be True or False.",
+                hint="True turns the otp/ endpoints on (Danal or KCP channels only).",
+                id="portone_cert.E090",
+            )
         )
     for key, low, high, hint in (
         ("OTP_MAX_WRONG", 1, 10, "Wrong codes that burn an attempt; 5 is usual."),

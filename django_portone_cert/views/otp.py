@@ -6,7 +6,8 @@ sent, resent and confirmed for each purpose an attempt serves.
 - account recovery (``ACCOUNT_RECOVERY``): ``recovery/otp/``, then
   ``recovery/otp/<attempt_id>/confirm/``;
 - a guardian's consent: ``guardian/<token>/otp/``, then
-  ``guardian/<token>/otp/<attempt_id>/confirm/`` (with ``"attest": true``).
+  ``guardian/<token>/otp/<attempt_id>/confirm/`` (with ``"attest": true``), or, to withdraw
+  the consent it gave, ``guardian/<token>/otp/<attempt_id>/withdrawal/``.
 
 ``otp/<attempt_id>/resend/`` serves every purpose. Each confirm answers what the purpose's
 ``certifications/`` answers. The person's data and the code are hidden from error reports.
@@ -31,6 +32,7 @@ from ..recovery import recover
 from ..serializers import (
     GuardianConsentResultSerializer,
     GuardianOtpConfirmRequestSerializer,
+    GuardianWithdrawalSerializer,
     OtpConfirmRequestSerializer,
     OtpPersonSerializer,
     OtpResendRequestSerializer,
@@ -240,3 +242,26 @@ class GuardianOtpConfirmView(OtpAPIView):
         return Response(
             GuardianConsentResultSerializer(result).data, status=status.HTTP_201_CREATED
         )
+
+
+class GuardianOtpWithdrawView(OtpAPIView):
+    """``POST guardian/<token>/otp/<attempt_id>/withdrawal/``: as
+    ``guardian/<token>/withdrawal/``."""
+
+    permission_classes = [OtpOn, VisitorsSendCSRF]
+
+    @describe(
+        request=OtpConfirmRequestSerializer,
+        responses={200: GuardianWithdrawalSerializer, **ERRORS},
+        summary="Withdraw a guardian's consent by code",
+    )
+    @sensitive_variables()
+    def post(self, request: Request, token: str, attempt_id: str) -> Response:
+        otp.confirm_code(
+            lambda **ids: guardians.revoke_by_guardian(token, **ids),
+            *code(request, OtpConfirmRequestSerializer)[:1],
+            attempt_id=attempt_id,
+            user=request.user,
+            request=request._request,
+        )
+        return Response({"revoked": True}, status=status.HTTP_200_OK)
