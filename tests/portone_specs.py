@@ -178,9 +178,10 @@ def v2_validator(path: str, method: str, status: int) -> jsonschema.Draft7Valida
     )
 
 
-def v2_error_status(error_type: str) -> int:
-    """The HTTP status PortOne documents for an error ``type`` (``x-portone-status-code``)."""
+def v2_error_status(error_type: str, union: str = "GetIdentityVerificationError") -> int:
+    """The HTTP status PortOne documents for an error ``type`` (``x-portone-status-code``)
+    among the errors of one operation (``union``: ``SendIdentityVerificationError``, …)."""
     schemas = load("v2.openapi.json")["components"]["schemas"]
-    mapping = schemas["GetIdentityVerificationError"]["discriminator"]["mapping"]
+    mapping = schemas[union]["discriminator"]["mapping"]
     name = mapping[error_type].rsplit("/", 1)[-1]
     return int(schemas[name]["x-portone-status-code"])

@@ -3,14 +3,15 @@
 With ``PORTONE_CERT["SANDBOX"] = True`` (and ``DEBUG``), these views answer
 under ``sandbox/``: PortOne's REST API for the real client, a stand-in for
 PortOne's browser SDK (``IMP.init`` / ``IMP.certification``) and the popup
-where a tester types who they are. Otherwise every sandbox URL is a 404.
+where a tester types who they are, and the codes the fake texted for the API 본인인증
+(``otp/``). Otherwise every sandbox URL is a 404.
 State lives in the ``CACHE`` alias, so all workers sharing that cache agree.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
@@ -21,7 +22,9 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 
+from ..ages import KST
 from ..conf import app_settings
+from ..masking import mask_phone
 from ..portone.fake.api import FakePortOne
 from ..portone.fake.people import CARRIERS, PROVIDERS
 from ..portone.fake.store import CacheStore
@@ -156,3 +159,26 @@ def _v2_result(result: dict[str, Any]) -> dict[str, Any]:
         )
         answer["message"] = result.get("error_msg")
     return answer
+
+
+@sandbox_only
+def otp_codes(request: HttpRequest) -> HttpResponse:
+    """The codes the fake PortOne "texted" (API 본인인증), so a person trying the demo can
+    type one: the latest per phone number, masked, newest first. Nothing is texted for real."""
+    fake = get_fake()
+    now = fake.now()
+    rows: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for sent in fake.recent_codes():
+        if sent["phone"] in seen:
+            continue
+        seen.add(sent["phone"])
+        rows.append(
+            {
+                "phone": mask_phone(sent["phone"]),
+                "code": sent["code"],
+                "sent_at": datetime.fromtimestamp(sent["at"], KST),
+                "expired": now - sent["at"] > fake.otp_code_lifetime,
+            }
+        )
+    return render(request, "portone_cert/sandbox/otp.html", {"rows": rows})

@@ -40,6 +40,7 @@ APP_NOT_SUPPORTED = "APP 방식은 kcp(신모듈)에서만 지원됩니다."
 #: The provider's code for a wrong or expired OTP (PortOne passes it on as ``pgCode``).
 PG_WRONG_CODE = "OTP_MISMATCH"
 PG_REFUSED = "IDENTITY_MISMATCH"
+PG_TOO_MANY = "TOO_MANY_REQUESTS"
 
 
 def read_fields(headers: dict[str, str], body: bytes | str | None) -> dict[str, Any] | None:
@@ -244,7 +245,9 @@ def _v2_follow_up(
     person = pending["person"]
     if step == "resend":
         if not desk.count_send(person["phone"]):
-            return _v2_error(400, "MAX_TRANSACTION_COUNT_REACHED", TOO_MANY)
+            # PortOne documents MAX_TRANSACTION_COUNT_REACHED for send alone: the provider
+            # refuses a resend over the limit.
+            return _v2_error(502, "PG_PROVIDER", TOO_MANY, pgCode=PG_TOO_MANY, pgMessage=TOO_MANY)
         desk.issue(verification_id, person, pending["method"])
         return json_response(200, {})
     otp = fields.get("otp")

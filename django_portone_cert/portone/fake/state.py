@@ -50,7 +50,8 @@ class FakeState:
         #: ``(method, endpoint, status)`` of every request answered.
         self.log: list[tuple[str, str, int]] = []
         #: API 본인인증: sends (and resends) per phone number beyond this many answer
-        #: ``MAX_TRANSACTION_COUNT_REACHED`` (V2; V1 a 400); None: no limit.
+        #: ``MAX_TRANSACTION_COUNT_REACHED`` (V2 send; a V2 resend 502 ``PG_PROVIDER``; V1 a
+        #: 400); None: no limit.
         self.otp_transaction_limit: int | None = None
         #: Seconds a sent code can be confirmed (PortOne documents none; providers' last minutes).
         self.otp_code_lifetime: float = 180.0
