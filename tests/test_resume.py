@@ -302,3 +302,39 @@ def test_the_schema_describes_resume() -> None:
         "/Verification"
     )
     assert "requestBody" not in resume
+
+
+@pytest.mark.usefixtures("v2")
+def test_an_in_app_confirm_whose_answer_was_lost(
+    api: APIClient, portone: FakePortOne, settings: Any
+) -> None:
+    """PortOne confirmed the code, but its answer never reached the site (the connection
+    dropped): resume/ finishes the OTP attempt once, by a lookup, under every rule."""
+    configure(settings, OTP_ENABLED=True, OTP_PROVIDER="danal")
+    person = {
+        "name": "홍길동",
+        "phone": "01012345678",
+        "birth_date": "1990-05-17",
+        "gender_digit": "1",
+        "carrier": "SKT",
+        "method": "SMS",
+    }
+    sent = api.post("/portone-cert/otp/", person, format="json")
+    assert sent.status_code == 201
+    attempt_id = sent.json()["attempt_id"]
+    # The site's confirm reached PortOne; its answer did not come back.
+    lost = portone.handle(
+        "POST",
+        f"/identity-verifications/{attempt_id}/confirm",
+        {"Authorization": f"PortOne {portone.api_secret}", "Content-Type": "application/json"},
+        json.dumps({"storeId": V2_SETTINGS["STORE_ID"], "otp": portone.last_code("01012345678")}),
+    )
+    assert lost.status == 200
+    assert not VerifiedIdentity.objects.exists()
+    response = api.post(RESUME)
+    assert response.status_code == 201, response.content
+    assert response.json()["name"] == "홍길동"
+    assert error(api.post(RESUME)) == (409, "certification_used")
+    confirm = api.post(f"/portone-cert/otp/{attempt_id}/confirm/", {"otp": "000000"}, format="json")
+    assert error(confirm) == (409, "certification_used")
+    assert VerifiedIdentity.objects.count() == 1
