@@ -1,7 +1,8 @@
 """The documented Python API, in one place: every name here is imported eagerly from the
 flow that owns it (so type checkers and readers see it), and nothing here holds a rule.
 
-- verification: :func:`start_attempt`, :func:`verify_certification`, :class:`Verification`
+- verification: :func:`start_attempt`, :func:`verify_certification`, :class:`Verification`;
+  :func:`resume_verification` (V2: a result whose browser never came back)
 - sign-up: :func:`pending_verification`, :func:`claim_verification`,
   :class:`PendingVerification`
 - account recovery: :func:`find_accounts`, :func:`recover`
@@ -20,6 +21,7 @@ from .core.rules import is_child
 from .guardian_links import request_guardian_consent
 from .guardians import guardian_consent_state, revoke_guardian_consent
 from .recovery import find_accounts, recover
+from .resume import resume_verification
 from .rights import export_identity, withdraw_identity
 from .signup import PendingVerification, claim_verification, pending_verification
 from .verification import Verification, verify_certification
@@ -36,6 +38,7 @@ __all__ = [
     "record_access",
     "recover",
     "request_guardian_consent",
+    "resume_verification",
     "revoke_guardian_consent",
     "start_attempt",
     "verify_access_log",

@@ -8,6 +8,8 @@ app_name = "portone_cert"
 urlpatterns = [
     path("prepare/", verification.PrepareView.as_view(), name="prepare"),
     path("certifications/", verification.CertifyView.as_view(), name="certify"),
+    # V2: the requester's latest attempt, completed at PortOne but never posted back.
+    path("resume/", verification.ResumeView.as_view(), name="resume"),
     path("me/", verification.MeView.as_view(), name="me"),
     # The person's rights (PIPA §35, §36): after a fresh verification (STEP_UP_MAX_AGE).
     path("me/export/", rights.ExportView.as_view(), name="me_export"),

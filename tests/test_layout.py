@@ -104,6 +104,7 @@ GRAPH = {name: _edges(path) for name, path in MODULES.items()}
 FLOWS = {
     "verification",
     "signup",
+    "resume",
     "recovery",
     "guardians",
     "guardian_links",

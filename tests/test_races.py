@@ -240,3 +240,63 @@ def test_a_child_asks_for_consent_eight_times_at_once(settings: Any, make_user: 
     assert len(statuses) == 8 and set(statuses) <= {200, 201}
     assert GuardianConsentRequest.objects.count() == 1
     assert len(sent) == 1
+
+
+def test_two_resumes_at_once(api_version: str, make_user: Any) -> None:
+    """resume/ (V2) finishes the attempt once; the other finds it used. V1 has nothing to resume."""
+    fake = FakePortOne()
+    user = make_user()
+    attempt = services.start_attempt(user=user)
+    fake.add_certification(merchant_uid=attempt.merchant_uid, **PERSON)
+    results: list[Any] = []
+
+    def resume() -> None:
+        results.append(services.resume_verification(user=user))
+
+    with fake.activate():
+        outcomes = race([resume, resume])
+    if api_version == "v1":
+        assert outcomes == Counter({"ok": 2}) and results == [None, None]
+        assert not VerifiedIdentity.objects.exists() and fake.certification_requests == 0
+        return
+    assert outcomes == Counter({"ok": 1, "certification_used": 1})
+    assert VerifiedIdentity.objects.filter(user=user).count() == 1
+    assert CertificationAttempt.objects.get().status == "verified"
+
+
+def test_a_visitors_two_tabs_resume_at_once(api_version: str, settings: Any) -> None:
+    """Two requests with one session cookie: one result waits for the sign-up, under one key."""
+    from django.test import Client
+
+    settings.PORTONE_CERT = {
+        **settings.PORTONE_CERT,
+        "ANONYMOUS_VERIFICATION": True,
+        "THROTTLE_RATE": "1000/minute",
+    }
+    fake = FakePortOne()
+    first = Client()
+    merchant_uid = first.post("/portone-cert/prepare/").json()["merchant_uid"]
+    fake.add_certification(merchant_uid=merchant_uid, **PERSON)
+    second = Client()
+    second.cookies = first.cookies
+    statuses: list[int] = []
+    lock = threading.Lock()
+
+    def resume(client: Client) -> Callable[[], None]:
+        def post() -> None:
+            response = client.post("/portone-cert/resume/", "{}", content_type="application/json")
+            with lock:
+                statuses.append(response.status_code)
+
+        return post
+
+    with fake.activate():
+        race([resume(first), resume(second)])
+    if api_version == "v1":
+        assert statuses == [404, 404]
+        return
+    assert sorted(statuses) == [201, 409]
+    attempt = CertificationAttempt.objects.get()
+    assert attempt.status == "verified" and attempt.result != ""
+    # The winner's rotated key, which the shared cookie now carries.
+    assert attempt.session_key == first.cookies["sessionid"].value

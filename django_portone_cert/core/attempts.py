@@ -144,6 +144,28 @@ def _requesters_attempt(
     return attempt, used
 
 
+def latest_attempt(
+    user: Any, request: HttpRequest | None, purpose: str = VERIFICATION
+) -> CertificationAttempt | None:
+    """The requester's latest unexpired attempt for ``purpose``, whatever its status.
+
+    Bound exactly as :meth:`AttemptRun.read_result` binds: to the logged-in user for a
+    verification, else to the session's current key (visitors only where they may).
+    """
+    if not binds_to_session(user, purpose):
+        mine = Q(user_id=user.pk)
+    else:
+        session_key = current_session_key(request)
+        if not session_key or not visitors_may(purpose):
+            return None
+        mine = Q(user__isnull=True, session_key=session_key)
+    return (
+        CertificationAttempt.objects.filter(mine, purpose=purpose, expires_at__gt=timezone.now())
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+
+
 def requesters_attempt(
     user: Any, merchant_uid: str, request: HttpRequest | None
 ) -> CertificationAttempt | None:

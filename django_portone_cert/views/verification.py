@@ -1,4 +1,5 @@
-"""Verification's HTTP layer: ``prepare/``, ``certifications/``, ``me/`` and the verify page."""
+"""Verification's HTTP layer: ``prepare/``, ``certifications/``, ``resume/``, ``me/`` and the
+verify page."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views.generic import TemplateView
-from rest_framework import status
+from rest_framework import exceptions, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -20,6 +21,7 @@ from ..conf import app_settings
 from ..core.attempts import start_attempt
 from ..gates import counts_as_verified, get_identity
 from ..openapi import describe
+from ..resume import attempt_worth_resuming, resume_verification
 from ..serializers import (
     AttemptSerializer,
     CertifyRequestSerializer,
@@ -59,6 +61,27 @@ class CertifyView(PortOneCertAPIView):
     )
     def post(self, request: Request) -> Response:
         verification = verify_certification(**submitted_result(request))
+        return Response(VerificationSerializer(verification).data, status=status.HTTP_201_CREATED)
+
+
+@method_decorator(transaction.non_atomic_requests, name="dispatch")
+class ResumeView(PortOneCertAPIView):
+    """``POST resume/`` (V2): finish the requester's latest attempt, completed at PortOne
+    but never posted back; 404 ``not_found`` when there is none (always on V1)."""
+
+    @describe(
+        request=None,
+        responses={
+            201: VerificationSerializer,
+            404: openapi.ErrorSerializer,
+            **openapi.ERRORS,
+        },
+        summary="Finish a verification whose browser never came back (V2)",
+    )
+    def post(self, request: Request) -> Response:
+        verification = resume_verification(user=request.user, request=request._request)
+        if verification is None:
+            raise exceptions.NotFound()
         return Response(VerificationSerializer(verification).data, status=status.HTTP_201_CREATED)
 
 
@@ -102,17 +125,26 @@ class VerifyPageView(AccessMixin, TemplateView):  # an HTML page: not in the API
         context = super().get_context_data(**kwargs)
         next_url = safe_next_url(self.request)
         identity = get_identity(self.request.user)
+        config = page_config(
+            reverse("portone_cert:prepare"),
+            reverse("portone_cert:certify"),
+            next_url=next_url,
+        )
+        resumable = attempt_worth_resuming(self.request.user, self.request)
+        if resumable is not None:
+            # Decided here, from the requester's own attempts, never from the address. The id
+            # lets a tab skip an attempt it prepared ahead and never handed to PortOne.
+            config["config"]["resume"] = {
+                "url": reverse("portone_cert:resume"),
+                "attempt": resumable.merchant_uid,
+            }
         context.update(
             {
                 "next_url": next_url,
                 "reason": self.request.GET.get("reason", ""),
                 "child_policy": app_settings.CHILD_POLICY,
                 "identity": identity if counts_as_verified(identity) else None,
-                **page_config(
-                    reverse("portone_cert:prepare"),
-                    reverse("portone_cert:certify"),
-                    next_url=next_url,
-                ),
+                **config,
             }
         )
         return context

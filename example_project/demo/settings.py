@@ -114,6 +114,10 @@ PORTONE_CERT = {
     # Children under 14: "refuse" (the app's default), or "guardian" (the consent flow).
     # The demo runs the guardian flow unless DEMO_CHILD_POLICY says otherwise.
     "CHILD_POLICY": os.environ.get("DEMO_CHILD_POLICY", "guardian"),
+    # 문자로 인증 (/sms/): PortOne's API 본인인증, Danal or KCP channels with the carriers'
+    # approval; the sandbox shows the codes it "texts". DEMO_OTP=0 turns it off.
+    "OTP_ENABLED": os.environ.get("DEMO_OTP", "1") == "1",
+    "OTP_PROVIDER": os.environ.get("DEMO_OTP_PROVIDER", "danal"),
     # The site's own address: the guardian's link is built from it, never from the Host header.
     "SITE_URL": os.environ.get("DEMO_SITE_URL", f"http://127.0.0.1:{PORT}"),
 }

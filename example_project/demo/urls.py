@@ -15,6 +15,7 @@ urlpatterns = [
     path("adult/", views.adult_only, name="adult_only"),
     path("fourteen/", views.FourteenPlusView.as_view(), name="fourteen_plus"),
     path("signup/", views.signup, name="signup"),
+    path("sms/", views.sms, name="sms_verify"),
     path("accounts/login/", auth_views.LoginView.as_view(extra_context=DEMO_LOGINS), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     # Django's auth views (password change, e-mail reset); recovery's links use the app's pages.

@@ -5,6 +5,7 @@ from django.contrib.auth.forms import UserCreationForm
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
 from django.views.generic import TemplateView
 
 from django_portone_cert import ages
@@ -15,6 +16,10 @@ from django_portone_cert.exceptions import ChildNotAllowed, IdentityInUse, NoPen
 from django_portone_cert.gates import get_identity
 from django_portone_cert.guardians import guardian_consent_state
 from django_portone_cert.mixins import AgeRequiredMixin
+from django_portone_cert.sandbox import sandbox_enabled
+
+#: The sandbox's page of the codes it "texted" (sandbox mode only).
+SANDBOX_CODES = "portone_cert:sandbox-otp"
 
 #: Where the demo keeps the guardian's link: a real site sends it (e-mail, SMS, 알림톡).
 GUARDIAN_LINK = "demo_guardian_link"
@@ -73,6 +78,26 @@ class FourteenPlusView(AgeRequiredMixin, TemplateView):
         "title": "만 14세 이상",
         "body": "만 14세 생일부터(만 나이) 볼 수 있습니다.",
     }
+
+
+def sms(request: HttpRequest) -> HttpResponse:
+    """문자로 인증: a plain form on the in-app API (otp/ → the code → otp/<id>/confirm/)."""
+    sandbox = sandbox_enabled()
+    codes_url = None
+    if sandbox:
+        try:
+            codes_url = reverse(SANDBOX_CODES)
+        except NoReverseMatch:
+            codes_url = None
+    return render(
+        request,
+        "demo/sms.html",
+        {
+            "otp_enabled": app_settings.OTP_ENABLED,
+            "sandbox": sandbox,
+            "sandbox_codes_url": codes_url,
+        },
+    )
 
 
 def signup(request: HttpRequest) -> HttpResponse:

@@ -13,6 +13,9 @@
  * PortOne's SDK or the address bar carries is ever put on the page. A redirect landing resumes
  * only the attempt this tab sent to PortOne (remembered before it left), never ids someone else
  * put in a link.
+ *
+ * V2: when the server says this requester's latest attempt is unfinished (config.resume), the
+ * page first asks resume/ to finish it: the phone that completed in PASS and never came back.
  */
 (function () {
   "use strict";
@@ -39,6 +42,9 @@
   var RETRY_AFTER_MS = 15 * 1000;
   // sessionStorage key of the attempt this tab handed to PortOne (it survives the redirect).
   var SENT_KEY = "portone-cert:sent";
+  // sessionStorage key of the attempt this tab prepared ahead and has not handed to PortOne:
+  // PortOne has nothing for it, so opening the page again does not ask resume/ about it.
+  var PREPARED_KEY = "portone-cert:prepared";
 
   function show(text, kind) {
     statusNode.textContent = text || "";
@@ -91,17 +97,21 @@
     show(messages.checking, "info");
     return post(config.certifyUrl, body).then(function (result) {
       if (result.ok) {
-        show(messages.success, "success");
-        // Pages that show the outcome themselves (account recovery, guardian consent) listen
-        // for this event and set no `next`; the verify page goes on to `next`.
-        root.dispatchEvent(new CustomEvent("portone-cert:done", { detail: result.data, bubbles: true }));
-        if (config.next) window.location.assign(config.next);
+        succeeded(result);
         return;
       }
       show(messageFor(result.code, result.detail));
       busy(false);
       prepareAhead();
     });
+  }
+
+  function succeeded(result) {
+    show(messages.success, "success");
+    // Pages that show the outcome themselves (account recovery, guardian consent) listen
+    // for this event and set no `next`; the verify page goes on to `next`.
+    root.dispatchEvent(new CustomEvent("portone-cert:done", { detail: result.data, bubbles: true }));
+    if (config.next) window.location.assign(config.next);
   }
 
   // --- where the SDK may open a popup ---
@@ -128,7 +138,23 @@
     return attempt.api_version === "v2" ? attempt.identity_verification_id : attempt.merchant_uid;
   }
 
+  function remember(key, value) {
+    try {
+      if (value === null) window.sessionStorage.removeItem(key);
+      else window.sessionStorage.setItem(key, value);
+    } catch (err) { /* no storage: at worst one needless resume/ */ }
+  }
+
+  function recall(key) {
+    try {
+      return window.sessionStorage.getItem(key);
+    } catch (err) {
+      return null;
+    }
+  }
+
   function rememberSent(attempt) {
+    if (recall(PREPARED_KEY) === attemptId(attempt)) remember(PREPARED_KEY, null);
     try {
       window.sessionStorage.setItem(SENT_KEY, JSON.stringify({
         id: attemptId(attempt), path: window.location.pathname
@@ -154,6 +180,7 @@
   var pending = null;    // the prepare/ request under way
   var failedAt = 0;
   var running = false;   // an SDK call is under way
+  var resuming = false;  // resume/ is under way: no new attempt may become the latest meanwhile
 
   function fresh() {
     return ready !== null && Date.now() < ready.staleAt;
@@ -172,8 +199,12 @@
       var sentAt = Date.now();
       pending = post(config.prepareUrl).then(function (result) {
         pending = null;
-        if (result.ok) ready = { attempt: result.data, staleAt: staleAt(result, sentAt), inClick: false };
-        else failedAt = Date.now();
+        if (result.ok) {
+          ready = { attempt: result.data, staleAt: staleAt(result, sentAt), inClick: false };
+          remember(PREPARED_KEY, attemptId(result.data));
+        } else {
+          failedAt = Date.now();
+        }
         return result;
       });
     }
@@ -182,7 +213,7 @@
 
   // One attempt ahead, only where a click may open a popup; each costs a throttled request.
   function prepareAhead() {
-    if (redirectOnly() || running || pending || fresh()) return;
+    if (redirectOnly() || running || resuming || pending || fresh()) return;
     if (failedAt && Date.now() - failedAt < RETRY_AFTER_MS) return;
     prepare();
   }
@@ -196,7 +227,7 @@
   // --- one run of the SDK ---
 
   function start() {
-    if (running) return;
+    if (running || resuming) return;
     if (fresh() && (!redirectOnly() || ready.inClick)) {
       launch(take(), "popup");  // synchronously, inside the click
       return;
@@ -362,6 +393,28 @@
     return true;
   }
 
+  // The server's word that this requester's latest V2 attempt may be finished at PortOne.
+  // resume/ re-reads it under every rule of certifications/; any refusal leaves the page as
+  // if freshly opened.
+  function resumeOnOpen() {
+    var resume = config.resume;
+    if (!resume || !resume.url || recall(PREPARED_KEY) === resume.attempt) return false;
+    resuming = true;
+    busy(true);
+    show(messages.checking, "info");
+    post(resume.url).then(function (result) {
+      resuming = false;
+      if (result.ok) {
+        succeeded(result);
+        return;
+      }
+      show("");
+      busy(false);
+      prepareAhead();
+    });
+    return true;
+  }
+
   button.addEventListener("click", start);
   // A stale attempt is replaced as soon as the visitor shows interest again.
   button.addEventListener("pointerenter", prepareAhead);
@@ -369,5 +422,5 @@
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "visible") prepareAhead();
   });
-  if (!resumeFromRedirect()) prepareAhead();
+  if (!resumeFromRedirect() && !resumeOnOpen()) prepareAhead();
 })();
