@@ -15,7 +15,7 @@ from typing import Any
 
 from django.contrib.sessions.backends.base import SessionBase
 from django.db import DatabaseError, IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import HttpRequest
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
@@ -23,7 +23,6 @@ from django.views.decorators.debug import sensitive_variables
 from .. import labels
 from ..conf import app_settings
 from ..exceptions import (
-    AttemptExhausted,
     AttemptExpired,
     AttemptMismatch,
     CertificationUsed,
@@ -38,6 +37,7 @@ from ..models import CertificationAttempt, VerifiedIdentity
 from ..portone import Certification, get_client, validate_result_id
 from ..signals import verification_failed
 from ..tracing import annotate, traced
+from .lookups import count_lookup, take_lookup
 from .rules import check_certification, mark_sandbox
 from .sessions import current_session_key, new_session_key
 
@@ -108,25 +108,26 @@ def start_attempt(
     return CertificationAttempt.objects.create(**fields)
 
 
+def requester(user: Any, request: HttpRequest | None, purpose: str) -> dict[str, Any] | None:
+    """Whose attempts for ``purpose`` the requester may use, as a filter: the logged-in user's
+    for a verification, else those of the session's current key (visitors only where they
+    may); None when there are none."""
+    if not binds_to_session(user, purpose):
+        return {"user_id": user.pk}
+    session_key = current_session_key(request)
+    if not session_key or not visitors_may(purpose):
+        return None
+    return {"user__isnull": True, "session_key": session_key}
+
+
 def _requesters_attempt(
     user: Any, merchant_uid: str, imp_uid: str, request: HttpRequest | None, purpose: str
 ) -> tuple[CertificationAttempt | None, bool]:
     """The requester's attempt for ``purpose`` named ``merchant_uid``, and whether ``imp_uid``
     was used. One query: the attempt and any attempt that consumed ``imp_uid`` come together.
     """
-    if not binds_to_session(user, purpose):
-        mine = Q(merchant_uid=merchant_uid, user_id=user.pk, purpose=purpose)
-    else:
-        session_key = current_session_key(request)
-        if not session_key or not visitors_may(purpose):
-            mine = Q(pk__in=[])
-        else:
-            mine = Q(
-                merchant_uid=merchant_uid,
-                user__isnull=True,
-                session_key=session_key,
-                purpose=purpose,
-            )
+    owner = requester(user, request, purpose)
+    mine = Q(merchant_uid=merchant_uid, purpose=purpose, **owner) if owner else Q(pk__in=[])
     attempt, used = None, False
     # Whether the account holds an identity yet, in the same statement: a first verification
     # then writes it without reading it again (store_identity's ``new``).
@@ -152,15 +153,11 @@ def latest_attempt(
     Bound exactly as :meth:`AttemptRun.read_result` binds: to the logged-in user for a
     verification, else to the session's current key (visitors only where they may).
     """
-    if not binds_to_session(user, purpose):
-        mine = Q(user_id=user.pk)
-    else:
-        session_key = current_session_key(request)
-        if not session_key or not visitors_may(purpose):
-            return None
-        mine = Q(user__isnull=True, session_key=session_key)
+    owner = requester(user, request, purpose)
+    if owner is None:
+        return None
     return (
-        CertificationAttempt.objects.filter(mine, purpose=purpose, expires_at__gt=timezone.now())
+        CertificationAttempt.objects.filter(**owner, purpose=purpose, expires_at__gt=timezone.now())
         .order_by("-created_at", "-pk")
         .first()
     )
@@ -233,6 +230,13 @@ class AttemptRun:
             or len(merchant_uid) > MERCHANT_UID_MAX_LENGTH
         ):
             raise InvalidRequest()
+        if source is None:
+            owner = requester(self.user, self.request, purpose)
+            taken = owner and take_lookup(owner, merchant_uid, imp_uid, purpose)
+            if taken:  # found, usable and counted in one statement
+                self.attempt = taken
+                return taken, self._checked(taken, get_client().get_result(imp_uid))
+        # What refuses the attempt, if anything; else count as :func:`take_lookup` would.
         attempt, used = _requesters_attempt(self.user, merchant_uid, imp_uid, self.request, purpose)
         self.attempt = attempt
         if used:
@@ -245,24 +249,16 @@ class AttemptRun:
         if attempt.is_expired():
             raise AttemptExpired()
         if source is None:
-            _count_lookup(attempt)
-            certification = mark_sandbox(get_client().get_result(imp_uid))
-        else:
-            certification = mark_sandbox(source(attempt, imp_uid))
+            count_lookup(attempt)
+            return attempt, self._checked(attempt, get_client().get_result(imp_uid))
+        return attempt, self._checked(attempt, source(attempt, imp_uid))
+
+    @staticmethod
+    @sensitive_variables()
+    def _checked(attempt: CertificationAttempt, certification: Certification) -> Certification:
+        certification = mark_sandbox(certification)
         check_certification(certification, attempt)
-        return attempt, certification
-
-
-def _count_lookup(attempt: CertificationAttempt) -> None:
-    """Bound what one attempt can make PortOne do: ``ATTEMPT_MAX_LOOKUPS`` lookups at most.
-
-    One conditional UPDATE, so concurrent resubmissions cannot both take the last lookup.
-    """
-    counted = CertificationAttempt.objects.filter(
-        pk=attempt.pk, lookups__lt=app_settings.ATTEMPT_MAX_LOOKUPS
-    ).update(lookups=F("lookups") + 1)
-    if not counted:
-        raise AttemptExhausted()
+        return certification
 
 
 @sensitive_variables()
