@@ -50,7 +50,10 @@ class _FailWrites:
 
     def __call__(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
         writes = sql.lstrip().upper().startswith(("UPDATE", "INSERT"))
-        if writes and self.table in sql and self.column in sql:
+        # The columns written: an UPDATE's SET, an INSERT's list (not what a WHERE or a
+        # RETURNING names).
+        written = sql.split(" WHERE ")[0].split(" VALUES ")[0]
+        if writes and self.table in sql and f'"{self.column}"' in written:
             raise DatabaseError("disk I/O error")
         return execute(sql, params, many, context)
 
