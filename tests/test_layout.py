@@ -189,3 +189,26 @@ def test_services_is_a_facade_of_eager_imports() -> None:
     tree = ast.parse((PACKAGE / "services.py").read_text())
     assert not [node for node in tree.body if isinstance(node, ast.FunctionDef | ast.ClassDef)]
     assert all(callable(getattr(services, name)) for name in services.__all__)
+
+
+MODULE_LINES = 400
+FUNCTION_LINES = 80
+
+
+def test_modules_and_functions_stay_small() -> None:
+    """A module a reader can hold (≤ 400 lines), a function that fits a screen (≤ 80);
+    migrations aside, which Django writes."""
+    too_big = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if "migrations" in path.parts:
+            continue
+        source = path.read_text(encoding="utf-8")
+        name = path.relative_to(PACKAGE.parent)
+        if len(source.splitlines()) > MODULE_LINES:
+            too_big.append(f"{name}: {len(source.splitlines())} lines")
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                length = (node.end_lineno or node.lineno) - node.lineno + 1
+                if length > FUNCTION_LINES:
+                    too_big.append(f"{name}:{node.lineno} {node.name}(): {length} lines")
+    assert too_big == []
