@@ -128,6 +128,8 @@ def test_an_error_inside_the_flow_shows_neither_the_digit_nor_the_code(
         ({"PG": "inicis_unified.MIIiasTest"}, {"portone_cert.E097"}),
         ({"OTP_PROVIDER": None}, {"portone_cert.W090"}),
         ({"OTP_PROVIDER": None, "PG": "kcp_v2.T0000"}, set()),
+        ({"OTP_PROVIDER": "kcp", "PG": "danal_tpay.A010002002"}, {"portone_cert.E098"}),
+        ({"OTP_PROVIDER": "KCP", "PG": "kcp_v2.T0000"}, set()),
         ({"OTP_PROVIDER": "inicis"}, {"portone_cert.E096"}),
         ({"OTP_MAX_WRONG": 0, "OTP_MAX_SENDS": "3"}, {"portone_cert.E091"}),
         ({"OTP_SITE_DAILY_LIMIT": 0}, {"portone_cert.E092"}),

@@ -1,4 +1,4 @@
-"""In-app verification by SMS code (``OTP_*``): ids E090–E097, W090.
+"""In-app verification by SMS code (``OTP_*``): ids E090–E098, W090.
 
 The API 본인인증 exists for Danal and KCP channels only (KG이니시스 has none), needs the
 channel's key on both versions, and PASS push (``APP``) and ``media_type`` are KCP's.
@@ -99,7 +99,8 @@ def _hook_errors(path: Any) -> list[CheckMessage]:
 
 
 def _channel_errors(value: Callable[[str], Any]) -> list[CheckMessage]:
-    """E097: on, but no channel that can send codes; W090: on, provider unknown."""
+    """E097: on, but no channel that can send codes; E098: OTP_PROVIDER and PG disagree;
+    W090: on, provider unknown."""
     if value("OTP_ENABLED") is not True:
         return []
     provider = value("OTP_PROVIDER") or ""
@@ -113,6 +114,17 @@ def _channel_errors(value: Callable[[str], Any]) -> list[CheckMessage]:
                 hint="Set CHANNEL_KEY to a Danal or KCP 본인인증 channel (with the carriers' "
                 "approval for the API flow), or turn OTP_ENABLED off.",
                 id="portone_cert.E097",
+            )
+        ]
+    named_by_pg = next((name for name in OTP_PROVIDERS if pg.startswith(name)), None)
+    if provider and named_by_pg and str(provider).lower() != named_by_pg:
+        return [
+            Error(
+                f"{named('OTP_PROVIDER')} is {provider!r} but PG names {named_by_pg!r}: PortOne "
+                "would refuse what only the other provider does (PASS push, media_type), and "
+                "the person would be told a code was sent.",
+                hint="Set OTP_PROVIDER to the provider of the channel PG names, or remove it.",
+                id="portone_cert.E098",
             )
         ]
     if not provider and not pg.startswith(OTP_PROVIDERS):
