@@ -15,6 +15,7 @@ sent, resent and confirmed for each purpose an attempt serves.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
@@ -83,8 +84,32 @@ def code(request: Request, serializer: type[OtpConfirmRequestSerializer]) -> Any
     return otp.CodeConfirmation(data.validated_data.pop("otp", "")), dict(data.validated_data)
 
 
-def _sent(sent: otp.CodeSent) -> Response:
-    return Response(OtpSentSerializer(sent).data, status=status.HTTP_201_CREATED)
+@sensitive_variables()
+def sent(request: Request, start: Callable[[], CertificationAttempt]) -> Response:
+    """Text the body's person a code on the attempt ``start()`` mints: 201 ``OtpSent``."""
+    code_sent = otp.send_code(
+        person(request), user=request.user, request=request._request, start=start
+    )
+    return Response(OtpSentSerializer(code_sent).data, status=status.HTTP_201_CREATED)
+
+
+@sensitive_variables()
+def confirmed(
+    request: Request,
+    attempt_id: str,
+    flow: Callable[..., Any],
+    serializer: type[OtpConfirmRequestSerializer] = OtpConfirmRequestSerializer,
+) -> Any:
+    """What the purpose's ``flow`` answers with the body's code in place of PortOne's lookup;
+    ``flow`` also gets the rest of the body (e.g. ``attest``)."""
+    confirmation, rest = code(request, serializer)
+    return otp.confirm_code(
+        lambda **ids: flow(**rest, **ids),
+        confirmation,
+        attempt_id=attempt_id,
+        user=request.user,
+        request=request._request,
+    )
 
 
 SEND = describe(
@@ -98,15 +123,7 @@ class OtpSendView(OtpAPIView):
     @SEND
     @sensitive_variables()
     def post(self, request: Request) -> Response:
-        user, django_request = request.user, request._request
-        return _sent(
-            otp.send_code(
-                person(request),
-                user=user,
-                request=django_request,
-                start=lambda: start_attempt(user=user, request=django_request),
-            )
-        )
+        return sent(request, lambda: start_attempt(user=request.user, request=request._request))
 
 
 class OtpConfirmView(OtpAPIView):
@@ -119,13 +136,7 @@ class OtpConfirmView(OtpAPIView):
     )
     @sensitive_variables()
     def post(self, request: Request, attempt_id: str) -> Response:
-        verification = otp.confirm_code(
-            verify_certification,
-            *code(request, OtpConfirmRequestSerializer)[:1],
-            attempt_id=attempt_id,
-            user=request.user,
-            request=request._request,
-        )
+        verification = confirmed(request, attempt_id, verify_certification)
         return Response(VerificationSerializer(verification).data, status=status.HTTP_201_CREATED)
 
 
@@ -160,18 +171,13 @@ class RecoveryOtpSendView(OtpAPIView):
     @SEND
     @sensitive_variables()
     def post(self, request: Request) -> Response:
-        user, django_request = request.user, request._request
-        return _sent(
-            otp.send_code(
-                person(request),
-                user=user,
-                request=django_request,
-                start=lambda: start_attempt(
-                    user=user,
-                    request=django_request,
-                    purpose=CertificationAttempt.Purpose.RECOVERY,
-                ),
-            )
+        return sent(
+            request,
+            lambda: start_attempt(
+                user=request.user,
+                request=request._request,
+                purpose=CertificationAttempt.Purpose.RECOVERY,
+            ),
         )
 
 
@@ -187,13 +193,7 @@ class RecoveryOtpConfirmView(OtpAPIView):
     )
     @sensitive_variables()
     def post(self, request: Request, attempt_id: str) -> Response:
-        found = otp.confirm_code(
-            recover,
-            *code(request, OtpConfirmRequestSerializer)[:1],
-            attempt_id=attempt_id,
-            user=request.user,
-            request=request._request,
-        )
+        found = confirmed(request, attempt_id, recover)
         return Response(RecoverySerializer(found).data, status=status.HTTP_200_OK)
 
 
@@ -205,16 +205,11 @@ class GuardianOtpSendView(OtpAPIView):
     @SEND
     @sensitive_variables()
     def post(self, request: Request, token: str) -> Response:
-        user, django_request = request.user, request._request
-        return _sent(
-            otp.send_code(
-                person(request),
-                user=user,
-                request=django_request,
-                start=lambda: guardians.start_guardian_attempt(
-                    token, user=user, request=django_request
-                ),
-            )
+        return sent(
+            request,
+            lambda: guardians.start_guardian_attempt(
+                token, user=request.user, request=request._request
+            ),
         )
 
 
@@ -231,13 +226,11 @@ class GuardianOtpConfirmView(OtpAPIView):
     )
     @sensitive_variables()
     def post(self, request: Request, token: str, attempt_id: str) -> Response:
-        confirmation, rest = code(request, GuardianOtpConfirmRequestSerializer)
-        result = otp.confirm_code(
-            lambda **ids: guardians.certify_guardian(token, attested=rest["attest"], **ids),
-            confirmation,
-            attempt_id=attempt_id,
-            user=request.user,
-            request=request._request,
+        result = confirmed(
+            request,
+            attempt_id,
+            lambda attest, **ids: guardians.certify_guardian(token, attested=attest, **ids),
+            GuardianOtpConfirmRequestSerializer,
         )
         return Response(
             GuardianConsentResultSerializer(result).data, status=status.HTTP_201_CREATED
@@ -257,11 +250,5 @@ class GuardianOtpWithdrawView(OtpAPIView):
     )
     @sensitive_variables()
     def post(self, request: Request, token: str, attempt_id: str) -> Response:
-        otp.confirm_code(
-            lambda **ids: guardians.revoke_by_guardian(token, **ids),
-            *code(request, OtpConfirmRequestSerializer)[:1],
-            attempt_id=attempt_id,
-            user=request.user,
-            request=request._request,
-        )
+        confirmed(request, attempt_id, lambda **ids: guardians.revoke_by_guardian(token, **ids))
         return Response({"revoked": True}, status=status.HTTP_200_OK)
