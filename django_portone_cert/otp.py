@@ -33,10 +33,8 @@ from rest_framework.exceptions import APIException
 
 from . import crypto, metrics
 from .conf import app_settings
-from .core.attempts import MERCHANT_UID_MAX_LENGTH, requesters_attempt
+from .core.attempts import MERCHANT_UID_MAX_LENGTH, requesters_attempt, usable
 from .exceptions import (
-    AttemptExpired,
-    AttemptMismatch,
     CertificationNotFound,
     CertificationUsed,
     InvalidRequest,
@@ -235,13 +233,7 @@ def resend_code(
     """``otp/<attempt_id>/resend/``: another code for the requester's attempt; the seconds
     before the next. V1 has no resend: its send runs again, so ``person`` is needed (the
     same phone the attempt was sent to); V2 resends on the attempt alone."""
-    attempt = requesters_attempt(user, _valid_attempt_id(attempt_id), request)
-    if attempt is None:
-        raise AttemptMismatch()
-    if attempt.status == CertificationAttempt.Status.VERIFIED:
-        raise CertificationUsed()
-    if attempt.is_expired():
-        raise AttemptExpired()
+    attempt = usable(requesters_attempt(user, _valid_attempt_id(attempt_id), request))
     if attempt.otp_confirms >= app_settings.OTP_MAX_WRONG or not attempt.otp_sends:
         raise OtpExhausted()
     v1 = not _v2()

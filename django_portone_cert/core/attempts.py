@@ -178,6 +178,19 @@ def requesters_attempt(
     return _requesters_attempt(user, merchant_uid, "", request, purpose)[0]
 
 
+def usable(attempt: CertificationAttempt | None) -> CertificationAttempt:
+    """The requester's attempt (None: they have none of that name, ``attempt_mismatch``), if
+    it can still be used: not ``certification_used`` (it already produced an outcome), not
+    ``attempt_expired``."""
+    if attempt is None:
+        raise AttemptMismatch()
+    if attempt.status == CertificationAttempt.Status.VERIFIED:
+        raise CertificationUsed()
+    if attempt.is_expired():
+        raise AttemptExpired()
+    return attempt
+
+
 class AttemptRun:
     """One use of an attempt: ``with AttemptRun(user, request) as run: run.read_result(…)``.
 
@@ -241,13 +254,7 @@ class AttemptRun:
         self.attempt = attempt
         if used:
             raise CertificationUsed()
-        if attempt is None:
-            raise AttemptMismatch()
-        if attempt.status == CertificationAttempt.Status.VERIFIED:
-            # This attempt already produced an outcome, from another result.
-            raise CertificationUsed()
-        if attempt.is_expired():
-            raise AttemptExpired()
+        attempt = usable(attempt)
         if source is None:
             count_lookup(attempt)
             return attempt, self._checked(attempt, get_client().get_result(imp_uid))

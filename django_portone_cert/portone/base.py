@@ -340,3 +340,18 @@ class HTTPClient:
             )
             error = PortOneTimeout()
         raise error
+
+
+def v1_envelope(response: requests.Response, what: str) -> dict[str, Any]:
+    """V1's envelope ``{code, message, response}``, or ``portone_error`` (logged, naming
+    ``what``: a path's kind or an OTP step, never an id) when the body is not one."""
+    try:
+        envelope = response.json()
+    except ValueError:
+        envelope = None
+    if not isinstance(envelope, dict) or "code" not in envelope:
+        logger.warning(
+            "PortOne answered %s with an unreadable body on %s.", response.status_code, what
+        )
+        raise PortOneAPIError(status=response.status_code)
+    return envelope

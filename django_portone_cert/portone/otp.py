@@ -28,7 +28,7 @@ from ..exceptions import (
     PortOneAuthError,
     PortOneCertError,
 )
-from .base import Certification, HTTPClient, OtpRequest, logger
+from .base import Certification, HTTPClient, OtpRequest, logger, v1_envelope
 
 #: API 본인인증: the carriers as V2 names them (V1's client maps them to its own spelling).
 OTP_CARRIERS = frozenset({"SKT", "KT", "LGU", "SKT_MVNO", "KT_MVNO", "LGU_MVNO"})
@@ -208,13 +208,7 @@ class V1Otp(HTTPClient):
         """The envelope's ``response``, or the error it means (PortOne's message is read
         for one word and never kept: it may repeat what the person typed)."""
         status = response.status_code
-        try:
-            envelope = response.json()
-        except ValueError:
-            envelope = None
-        if not isinstance(envelope, dict) or "code" not in envelope:
-            logger.warning("PortOne answered %s with an unreadable body on OTP %s.", status, step)
-            raise PortOneAPIError(status=status)
+        envelope = v1_envelope(response, f"OTP {step}")
         code, body = envelope.get("code"), envelope.get("response")
         if status == 200 and code == 0 and isinstance(body, dict):
             return body

@@ -28,7 +28,7 @@ from ..exceptions import (
     error_class_name,
     is_service_outage,
 )
-from .base import RETRY_BACKOFF_CAP, Certification, HTTPClient, logger
+from .base import RETRY_BACKOFF_CAP, Certification, HTTPClient, logger, v1_envelope
 from .otp import V1Otp
 
 #: PortOne's ``imp_uid``: ``imp_`` and digits (twelve today; a little room to grow). Anything
@@ -351,15 +351,7 @@ class PortOneClient(V1Otp, HTTPClient):
     def _unwrap(self, response: requests.Response, path: str) -> dict[str, Any]:
         """Check the HTTP status and the envelope; return ``response``."""
         status = response.status_code
-        try:
-            envelope = response.json()
-        except ValueError:
-            envelope = None
-        if not isinstance(envelope, dict) or "code" not in envelope:
-            logger.warning(
-                "PortOne answered %s with an unreadable body on %s.", status, self._path_kind(path)
-            )
-            raise PortOneAPIError(status=status)
+        envelope = v1_envelope(response, self._path_kind(path))
         code = envelope.get("code")
         if status == 404 and path.startswith("/certifications/"):
             raise CertificationNotFound()

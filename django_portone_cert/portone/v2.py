@@ -171,13 +171,7 @@ class PortOneV2Client(HTTPClient):
             retry=False,
         )
         status = response.status_code
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
-        if not isinstance(body, dict):
-            logger.warning("PortOne V2 answered %s, unreadable, on OTP %s.", status, step)
-            raise PortOneAPIError(status=status)
+        body = _json_object(response, f" on OTP {step}")
         if status == 200:
             return body
         error_type = body.get("type")
@@ -186,13 +180,7 @@ class PortOneV2Client(HTTPClient):
 
     def _unwrap(self, response: requests.Response) -> dict[str, Any]:
         status = response.status_code
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
-        if not isinstance(body, dict):
-            logger.warning("PortOne V2 answered %s with an unreadable body.", status)
-            raise PortOneAPIError(status=status)
+        body = _json_object(response)
         if status == 200:
             return body
         error_type = body.get("type")
@@ -211,3 +199,18 @@ class PortOneV2Client(HTTPClient):
                 return "/identity-verifications/{id}/" + step
             return "/identity-verifications/{id}"
         return path
+
+
+def _json_object(response: requests.Response, where: str = "") -> dict[str, Any]:
+    """The answer's JSON object (an answer or V2's error ``{type, message}``), or
+    ``portone_error``, logged (``where``: an OTP step, never an id)."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        logger.warning(
+            "PortOne V2 answered %s with an unreadable body%s.", response.status_code, where
+        )
+        raise PortOneAPIError(status=response.status_code)
+    return body

@@ -10,11 +10,18 @@ from typing import Any
 
 from .faults import NO_JSON, canned_response
 from .otp import OtpDesk
-from .otp_wire import read_fields, v1_otp, v2_otp
+from .otp_wire import v1_otp, v2_otp
 from .people import PROVIDERS, FakePerson, remember_issued
 from .v1 import V1Half
 from .v2 import V2Half, v2_extras
-from .wire import UNAUTHORIZED_MESSAGE, FakeResponse, endpoint_of, envelope, json_response
+from .wire import (
+    UNAUTHORIZED_MESSAGE,
+    FakeResponse,
+    endpoint_of,
+    envelope,
+    json_response,
+    read_fields,
+)
 
 
 class _Default(enum.Enum):

@@ -14,7 +14,7 @@ import re
 import secrets
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import parse_qs, unquote
+from urllib.parse import unquote
 
 from django_portone_cert.conf import get
 
@@ -22,7 +22,7 @@ from .otp import OtpDesk, birth_from
 from .people import ISSUED_PERSONAL_DATA
 from .v1 import v1_record
 from .v2 import v2_record
-from .wire import FakeResponse, envelope, header, json_response
+from .wire import FakeResponse, envelope, json_response
 
 V1_CONFIRM = "/certifications/otp/confirm/"
 V1_CARRIERS = ("SKT", "KT", "LGT")
@@ -41,21 +41,6 @@ APP_NOT_SUPPORTED = "APP 방식은 kcp(신모듈)에서만 지원됩니다."
 PG_WRONG_CODE = "OTP_MISMATCH"
 PG_REFUSED = "IDENTITY_MISMATCH"
 PG_TOO_MANY = "TOO_MANY_REQUESTS"
-
-
-def read_fields(headers: dict[str, str], body: bytes | str | None) -> dict[str, Any] | None:
-    """A JSON object or a form's fields; None when the body is neither."""
-    if not body:
-        return {}
-    text = body.decode() if isinstance(body, bytes) else body
-    content_type = (header(headers, "Content-Type") or "").lower()
-    if "json" in content_type or text.lstrip().startswith("{"):
-        try:
-            data = json.loads(text)
-        except ValueError:
-            return None
-        return data if isinstance(data, dict) else None
-    return {key: values[0] for key, values in parse_qs(text).items()}
 
 
 def _digits(value: Any) -> str:

@@ -61,8 +61,8 @@ def header(headers: dict[str, str], name: str) -> str | None:
     return None
 
 
-def parse_body(headers: dict[str, str], body: bytes | str | None) -> dict[str, str]:
-    """A JSON object's or a form's string fields (getToken accepts both)."""
+def read_fields(headers: dict[str, str], body: bytes | str | None) -> dict[str, Any] | None:
+    """A JSON object or a form's fields; None when the body is neither."""
     if not body:
         return {}
     text = body.decode() if isinstance(body, bytes) else body
@@ -71,8 +71,12 @@ def parse_body(headers: dict[str, str], body: bytes | str | None) -> dict[str, s
         try:
             data = json.loads(text)
         except ValueError:
-            return {}
-        return (
-            {k: v for k, v in data.items() if isinstance(v, str)} if isinstance(data, dict) else {}
-        )
-    return {k: v[0] for k, v in parse_qs(text).items()}
+            return None
+        return data if isinstance(data, dict) else None
+    return {key: values[0] for key, values in parse_qs(text).items()}
+
+
+def parse_body(headers: dict[str, str], body: bytes | str | None) -> dict[str, str]:
+    """A JSON object's or a form's string fields (getToken accepts both)."""
+    fields = read_fields(headers, body) or {}
+    return {key: value for key, value in fields.items() if isinstance(value, str)}
