@@ -270,3 +270,32 @@ def api(user: Any) -> APIClient:
     client = APIClient()
     client.force_authenticate(user)
     return client
+
+
+@pytest.fixture
+def calls(portone: Any) -> Iterator[Any]:
+    """What reached the fake PortOne, as ``responses`` saw it (headers, body, timeouts)."""
+    import responses
+
+    from django_portone_cert.portone.fake.responses_adapter import activate
+
+    with (
+        responses.RequestsMock(assert_all_requests_are_fired=False) as rsps,
+        activate(portone, mock=rsps),
+    ):
+        yield rsps.calls
+
+
+@pytest.fixture
+def sent_otp_requests(portone: Any, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """The person (``OtpRequest``) of every code the app has the client send; each send goes on."""
+    seen: list[Any] = []
+    client_class = type(client_module.get_client())
+    original = client_class.send_otp
+
+    def spy(self: Any, attempt_id: str, request: Any, **kwargs: Any) -> Any:
+        seen.append(request)
+        return original(self, attempt_id, request, **kwargs)
+
+    monkeypatch.setattr(client_class, "send_otp", spy)
+    return seen

@@ -1,13 +1,12 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
 import requests
-import responses
 
 from django_portone_cert import __version__
 from django_portone_cert.exceptions import (
@@ -19,7 +18,6 @@ from django_portone_cert.exceptions import (
     PortOneUnavailable,
 )
 from django_portone_cert.portone import Certification, PortOneClient, get_client
-from django_portone_cert.portone.fake.responses_adapter import activate
 from django_portone_cert.testing import FakePerson, FakePortOne
 
 IMP_UID = "imp_123456789012"
@@ -39,16 +37,6 @@ def client() -> PortOneClient:
 def cert(portone: FakePortOne) -> str:
     """A completed Danal result at the fake (홍길동, born 1990-05-17)."""
     return portone.add_certification(imp_uid=IMP_UID, merchant_uid="cert1")
-
-
-@pytest.fixture
-def calls(portone: FakePortOne) -> Iterator[Sequence[Any]]:
-    """What reached the fake, as ``responses`` saw it (headers, body, timeouts)."""
-    with (
-        responses.RequestsMock(assert_all_requests_are_fired=False) as rsps,
-        activate(portone, mock=rsps),
-    ):
-        yield rsps.calls
 
 
 @pytest.fixture

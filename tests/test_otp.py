@@ -261,19 +261,9 @@ def test_client_user_and_site_caps(settings: Any, make_user: Any, portone: FakeP
 
 
 def test_the_client_address_is_portones_ip_address(
-    api: APIClient, portone: FakePortOne, monkeypatch: pytest.MonkeyPatch
+    api: APIClient, portone: FakePortOne, sent_otp_requests: list[Any]
 ) -> None:
-    from django_portone_cert.portone import get_client
-
-    seen: list[Any] = []
-    client_class = type(get_client())
-    original = client_class.send_otp
-
-    def spy(self: Any, attempt_id: str, request: Any, **kwargs: Any) -> Any:
-        seen.append(request)
-        return original(self, attempt_id, request, **kwargs)
-
-    monkeypatch.setattr(client_class, "send_otp", spy)
+    seen = sent_otp_requests
     api.defaults["REMOTE_ADDR"] = "203.0.113.77"
     assert send(api).status_code == 201
     assert seen[0].ip_address == "203.0.113.77"

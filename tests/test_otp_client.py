@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
 from typing import Any
 
 import pytest
-import responses
 
 from django_portone_cert.conf import app_settings
 from django_portone_cert.exceptions import (
@@ -31,7 +30,6 @@ from django_portone_cert.exceptions import (
     PortOneUnavailable,
 )
 from django_portone_cert.portone import OtpRequest, get_client
-from django_portone_cert.portone.fake.responses_adapter import activate
 from django_portone_cert.testing import ISSUED_PERSONAL_DATA, FakePortOne
 
 ATTEMPT = "cert" + "ab" * 16
@@ -50,16 +48,6 @@ def otp_request(**changes: Any) -> OtpRequest:
         channel_key=app_settings.CHANNEL_KEY,
     )
     return replace(base, **changes)
-
-
-@pytest.fixture
-def calls(portone: FakePortOne) -> Iterator[Sequence[Any]]:
-    """What reached the fake, as ``responses`` saw it."""
-    with (
-        responses.RequestsMock(assert_all_requests_are_fired=False) as rsps,
-        activate(portone, mock=rsps),
-    ):
-        yield rsps.calls
 
 
 def _sent(calls: Sequence[Any], fragment: str) -> list[Any]:

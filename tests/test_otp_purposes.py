@@ -148,21 +148,11 @@ def test_checks(settings: Any, extra: dict[str, Any], ids: set[str]) -> None:
 
 
 def test_kcp_gets_a_media_type_and_may_push_to_pass(
-    settings: Any, api: APIClient, portone: FakePortOne, monkeypatch: pytest.MonkeyPatch
+    settings: Any, api: APIClient, portone: FakePortOne, sent_otp_requests: list[Any]
 ) -> None:
-    from django_portone_cert.portone import get_client
-
     configure(settings, OTP_PROVIDER="kcp")
     portone.otp_provider = "kcp_v2"
-    seen: list[Any] = []
-    client_class = type(get_client())
-    original = client_class.send_otp
-
-    def spy(self: Any, attempt_id: str, request: Any, **kwargs: Any) -> Any:
-        seen.append(request)
-        return original(self, attempt_id, request, **kwargs)
-
-    monkeypatch.setattr(client_class, "send_otp", spy)
+    seen = sent_otp_requests
     assert send(api).status_code == 201
     assert send(client_for_new(api), phone="01055509999", media_type="MC01").status_code == 201
     assert send(client_for_new(api), phone="01055508888", method="APP").status_code == 201
