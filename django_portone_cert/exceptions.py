@@ -259,7 +259,9 @@ class OtpLimitReached(PortOneAPIError):
 
     code = "otp_limited"
     http_status = 429
-    default_message = _("Too many codes were requested. Please try again later.")
+    default_message = _(
+        "Too many codes were requested. Please try again later (a daily limit lifts the next day)."
+    )
 
 
 class OtpNotSent(PortOneAPIError):
