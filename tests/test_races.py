@@ -300,3 +300,39 @@ def test_a_visitors_two_tabs_resume_at_once(api_version: str, settings: Any) -> 
     assert attempt.status == "verified" and attempt.result != ""
     # The winner's rotated key, which the shared cookie now carries.
     assert attempt.session_key == first.cookies["sessionid"].value
+
+
+@pytest.mark.parametrize("paths", ["one statement", "mixed"])
+def test_twelve_certifies_of_one_attempt_stay_within_the_lookup_bound(
+    make_user: Any, settings: Any, monkeypatch: pytest.MonkeyPatch, paths: str
+) -> None:
+    """A result PortOne still reports unfinished, twelve certifies at once: never more than
+    ATTEMPT_MAX_LOOKUPS lookups reach PortOne, whether every thread takes its lookup in one
+    statement or half of them fall back to the step-by-step count."""
+    from django_portone_cert.core import attempts
+    from tests.helpers import configure
+
+    configure(settings, ATTEMPT_MAX_LOOKUPS=3)
+    if paths == "mixed":
+        real = attempts.take_lookup
+
+        def take_lookup(*args: Any) -> Any:
+            odd = threading.current_thread().name[-1] in "13579"
+            return None if odd else real(*args)
+
+        monkeypatch.setattr(attempts, "take_lookup", take_lookup)
+    fake = FakePortOne()
+    user = make_user()
+    attempt = services.start_attempt(user=user)
+    imp_uid = fake.add_certification(merchant_uid=attempt.merchant_uid, certified=False)
+
+    def submit() -> Any:
+        return services.verify_certification(
+            user=user, imp_uid=imp_uid, merchant_uid=attempt.merchant_uid
+        )
+
+    with fake.activate():
+        outcomes = race([submit] * 12)
+    assert outcomes == Counter({"not_certified": 3, "attempt_exhausted": 9})
+    assert fake.certification_requests == 3
+    assert CertificationAttempt.objects.get().lookups == 3

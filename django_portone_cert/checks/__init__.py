@@ -12,7 +12,7 @@ from django.core.checks import Tags, register
 from .allauth import check_allauth_social
 from .children import check_children, check_children_deploy
 from .keys import check_deploy, check_key_source, check_stored_hash_keys, check_stored_keys
-from .operations import check_operations
+from .operations import check_operations, check_time_zone_support
 from .otp import check_otp
 from .recovery import check_recovery
 from .rights import check_access_log, check_rights
@@ -37,6 +37,7 @@ __all__ = [
     "check_settings",
     "check_stored_hash_keys",
     "check_stored_keys",
+    "check_time_zone_support",
     "register_checks",
 ]
 
@@ -48,6 +49,7 @@ def register_checks() -> None:
     register(check_children)
     register(check_rights)
     register(check_operations)
+    register(check_time_zone_support)
     register(check_otp)
     for check in (check_app_urls, check_age_rule_choice):
         register(check, Tags.urls)

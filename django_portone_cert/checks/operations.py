@@ -1,4 +1,4 @@
-"""Operating the app: the ``METRICS`` setting (E080, W080)."""
+"""Operating the app: the ``METRICS`` setting (E080, W080); Django's ``USE_TZ`` (E081)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.apps import AppConfig
+from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning
 
 from .. import metrics
@@ -32,3 +33,20 @@ def check_operations(
             )
         ]
     return []
+
+
+def check_time_zone_support(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """PortOne's times carry their zone; with ``USE_TZ`` off they cannot be compared with
+    the site's clock or stored, and every certify would fail."""
+    if settings.USE_TZ:
+        return []
+    return [
+        Error(
+            "django-portone-cert needs USE_TZ = True: PortOne's completion times carry "
+            "their time zone.",
+            hint="Set USE_TZ = True (Django's default since 5.0).",
+            id="portone_cert.E081",
+        )
+    ]

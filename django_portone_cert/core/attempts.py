@@ -134,14 +134,11 @@ def _requesters_attempt(
     has_identity = Exists(VerifiedIdentity.objects.filter(user_id=OuterRef("user_id")))
     rows = CertificationAttempt.objects.filter(mine | Q(imp_uid=imp_uid)).order_by()
     for row in rows.annotate(has_identity=has_identity)[:2]:
-        if row.imp_uid == imp_uid:
-            used = True
-        if (
-            row.merchant_uid == merchant_uid
-            and row.purpose == purpose
-            and (row.user_id == getattr(user, "pk", None) if row.user_id else True)
-        ):
-            attempt = row
+        used = used or row.imp_uid == imp_uid
+        # A row found by its result alone may be anyone's: only the requester's is the run's.
+        if owner and row.merchant_uid == merchant_uid and row.purpose == purpose:
+            holder = {"user__isnull": row.user_id is None, "session_key": row.session_key}
+            attempt = row if owner in ({"user_id": row.user_id}, holder) else None
     return attempt, used
 
 
