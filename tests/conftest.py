@@ -152,10 +152,13 @@ _worker_findings: list[dict[str, Any]] = []
 def _findings() -> dict[str, Any]:
     """This process's check: which tests put a fake person's value in which kind of text."""
     _exception_texts = [(test, f"{error!s} {error!r}") for test, error in _exceptions]
+    # A one-letter value (a test's person named "가") is in ordinary Korean text ("…습니다"):
+    # too short to tell a leak from a message. Tests name people as people are named.
+    values = [value for value in ISSUED_PERSONAL_DATA if len(value) >= 2]
     leaks = sorted(
         {
             (test, kind)
-            for value in ISSUED_PERSONAL_DATA
+            for value in values
             for kind, texts in (("log", _collector.texts), ("exception", _exception_texts))
             for test, text in texts
             if value in text
@@ -163,7 +166,7 @@ def _findings() -> dict[str, Any]:
     )
     return {
         "leaks": leaks,
-        "values": len(ISSUED_PERSONAL_DATA),
+        "values": len(values),
         "logs": len(_collector.texts),
         "exceptions": len(_exception_texts),
     }

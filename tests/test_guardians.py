@@ -144,17 +144,19 @@ def test_a_visitors_child_result_does_not_wait_for_the_sign_up(
 
 
 def test_refusal_follows_full_age_in_seoul(portone: FakePortOne, make_user: Any) -> None:
-    fourteen_today = verify(client_for(make_user()), portone, name="가", birth_date=years_ago(14))
+    fourteen_today = verify(
+        client_for(make_user()), portone, name="김가영", birth_date=years_ago(14)
+    )
     assert fourteen_today.status_code == 201
     tomorrow = verify(
-        client_for(make_user()), portone, name="나", birth_date=years_ago(14, days=-1)
+        client_for(make_user()), portone, name="이나래", birth_date=years_ago(14, days=-1)
     )
     assert tomorrow.json()["code"] == "child_not_allowed"
 
 
 def test_child_age_is_a_setting(settings: Any, portone: FakePortOne, make_user: Any) -> None:
     configure(settings, CHILD_AGE=16)
-    response = verify(client_for(make_user()), portone, name="다", birth_date=years_ago(15))
+    response = verify(client_for(make_user()), portone, name="박다은", birth_date=years_ago(15))
     assert response.json()["code"] == "child_not_allowed"
 
 
