@@ -302,3 +302,16 @@ def sent_otp_requests(portone: Any, monkeypatch: pytest.MonkeyPatch) -> list[Any
 
     monkeypatch.setattr(client_class, "send_otp", spy)
     return seen
+
+
+@pytest.fixture(params=["one statement", "step by step"])
+def lookup_path(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, api_version: str
+) -> str:
+    """The test twice: with the one-statement lookup (core/lookups.py) and with the
+    step-by-step path other databases take; both must refuse and count alike."""
+    from django_portone_cert.core import lookups
+
+    if request.param == "step by step":
+        monkeypatch.setattr(lookups, "returns_from_update", lambda connection: False)
+    return str(request.param)

@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from django_portone_cert.core import attempts, lookups
+from django_portone_cert.core import attempts
 from django_portone_cert.models import CertificationAttempt
 from django_portone_cert.signals import verification_failed
 from django_portone_cert.testing import FakePortOne
@@ -21,13 +21,6 @@ from tests.versions import certify_body
 PREPARE = "/portone-cert/prepare/"
 CERTIFY = "/portone-cert/certifications/"
 RECOVERY_CERTIFY = "/portone-cert/recovery/certifications/"
-
-
-@pytest.fixture(params=["one statement", "step by step"])
-def path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, api_version: str) -> str:
-    if request.param == "step by step":
-        monkeypatch.setattr(lookups, "returns_from_update", lambda connection: False)
-    return str(request.param)
 
 
 @pytest.fixture
@@ -72,7 +65,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.mark.parametrize("purpose", ["recovery", "guardian"])
 def test_a_recovery_or_guardian_attempt_at_certifications(
-    path: str, visitors: None, portone: FakePortOne, purpose: str
+    lookup_path: str, visitors: None, portone: FakePortOne, purpose: str
 ) -> None:
     client, _ = visitor()
     assert refused(client, portone, attempt_of(client, purpose)) == MISMATCH
@@ -80,7 +73,7 @@ def test_a_recovery_or_guardian_attempt_at_certifications(
 
 @pytest.mark.parametrize("purpose", ["verification", "guardian"])
 def test_a_verification_or_guardian_attempt_at_recovery(
-    path: str, visitors: None, portone: FakePortOne, purpose: str
+    lookup_path: str, visitors: None, portone: FakePortOne, purpose: str
 ) -> None:
     client, _ = visitor()
     merchant_uid = attempt_of(client, purpose)
@@ -88,14 +81,14 @@ def test_a_verification_or_guardian_attempt_at_recovery(
 
 
 def test_a_logged_in_user_posting_a_visitors_attempt(
-    path: str, visitors: None, portone: FakePortOne, make_user: Any
+    lookup_path: str, visitors: None, portone: FakePortOne, make_user: Any
 ) -> None:
     _, merchant_uid = visitor()
     assert refused(client_for(make_user()), portone, merchant_uid) == MISMATCH
 
 
 def test_a_visitor_who_logs_in_leaves_the_visitors_attempt(
-    path: str, visitors: None, portone: FakePortOne, make_user: Any
+    lookup_path: str, visitors: None, portone: FakePortOne, make_user: Any
 ) -> None:
     """Logged in, a verification binds to the account: the session's attempt is not theirs."""
     client, merchant_uid = visitor()
@@ -104,14 +97,16 @@ def test_a_visitor_who_logs_in_leaves_the_visitors_attempt(
 
 
 def test_a_visitor_posting_a_users_attempt(
-    path: str, visitors: None, portone: FakePortOne, make_user: Any
+    lookup_path: str, visitors: None, portone: FakePortOne, make_user: Any
 ) -> None:
     merchant_uid = client_for(make_user()).post(PREPARE).json()["merchant_uid"]
     client, _ = visitor()
     assert refused(client, portone, merchant_uid) == MISMATCH
 
 
-def test_a_visitor_without_a_session(path: str, visitors: None, portone: FakePortOne) -> None:
+def test_a_visitor_without_a_session(
+    lookup_path: str, visitors: None, portone: FakePortOne
+) -> None:
     """No session key: not even an attempt stored with an empty key is theirs."""
     CertificationAttempt.objects.create(expires_at=timezone.now() + timedelta(minutes=10))
     stray = CertificationAttempt.objects.get()
@@ -119,7 +114,9 @@ def test_a_visitor_without_a_session(path: str, visitors: None, portone: FakePor
     assert refused(APIClient(), portone, stray.merchant_uid) == MISMATCH
 
 
-def test_the_old_key_of_a_rotated_session(path: str, visitors: None, portone: FakePortOne) -> None:
+def test_the_old_key_of_a_rotated_session(
+    lookup_path: str, visitors: None, portone: FakePortOne
+) -> None:
     """A visitor verifies (the session key rotates); whoever kept the old cookie cannot use
     the other attempt still bound to the old key."""
     client, left = visitor()
@@ -134,7 +131,7 @@ def test_the_old_key_of_a_rotated_session(path: str, visitors: None, portone: Fa
 
 
 def test_someone_elses_used_attempt_is_not_taken_as_the_runs(
-    path: str,
+    lookup_path: str,
     visitors: None,
     portone: FakePortOne,
     make_user: Any,
@@ -164,7 +161,7 @@ def test_someone_elses_used_attempt_is_not_taken_as_the_runs(
 
 
 def test_a_stranger_cannot_overwrite_a_refused_visitors_record(
-    path: str, visitors: None, portone: FakePortOne
+    lookup_path: str, visitors: None, portone: FakePortOne
 ) -> None:
     """A visitor's result later refused (a child under "refuse") keeps its result id and its
     failure; a stranger replaying that id leaves the record as it was."""

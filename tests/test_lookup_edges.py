@@ -25,13 +25,6 @@ PREPARE = "/portone-cert/prepare/"
 CERTIFY = "/portone-cert/certifications/"
 
 
-@pytest.fixture(params=["one statement", "step by step"])
-def path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, api_version: str) -> str:
-    if request.param == "step by step":
-        monkeypatch.setattr(lookups, "returns_from_update", lambda connection: False)
-    return str(request.param)
-
-
 @pytest.mark.django_db
 @pytest.mark.parametrize("use_tz", [True, False], ids=["USE_TZ", "naive"])
 @pytest.mark.parametrize("microsecond", [0, 500_000])
@@ -77,7 +70,7 @@ def assert_503(response: Any) -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_the_database_down_when_the_lookup_is_taken(
-    path: str, portone: FakePortOne, make_user: Any, monkeypatch: pytest.MonkeyPatch
+    lookup_path: str, portone: FakePortOne, make_user: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The database refuses the first statement of a certify: 503 as JSON, PortOne never
     asked, the attempt as it was."""
@@ -130,7 +123,7 @@ def test_the_connection_lost_while_the_row_comes_back(
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("flow", ["certify", "recovery", "resume"])
 def test_atomic_requests_do_not_hold_the_count(
-    path: str,
+    lookup_path: str,
     flow: str,
     settings: Any,
     portone: FakePortOne,

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from django_portone_cert.core import attempts, lookups
+from django_portone_cert.core import attempts
 from django_portone_cert.models import CertificationAttempt
 from django_portone_cert.testing import FakePortOne
 from tests.helpers import PERSON, client_for, configure
@@ -21,14 +21,6 @@ from tests.versions import certify_body
 
 PREPARE = "/portone-cert/prepare/"
 CERTIFY = "/portone-cert/certifications/"
-
-
-@pytest.fixture(params=["one statement", "step by step"])
-def path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, api_version: str) -> str:
-    """Every refusal below, with and without the one-statement path."""
-    if request.param == "step by step":
-        monkeypatch.setattr(lookups, "returns_from_update", lambda connection: False)
-    return str(request.param)
 
 
 def started(api: APIClient, portone: FakePortOne) -> tuple[str, str]:
@@ -66,7 +58,9 @@ def test_the_lookup_is_counted_and_committed_before_portone_is_asked(
     assert queries.captured_queries[0]["sql"].startswith("UPDATE")
 
 
-def test_a_success_counts_one_lookup(path: str, portone: FakePortOne, make_user: Any) -> None:
+def test_a_success_counts_one_lookup(
+    lookup_path: str, portone: FakePortOne, make_user: Any
+) -> None:
     api = client_for(make_user())
     merchant_uid, imp_uid = started(api, portone)
     assert certify(api, imp_uid, merchant_uid).status_code == 201
@@ -74,14 +68,14 @@ def test_a_success_counts_one_lookup(path: str, portone: FakePortOne, make_user:
     assert (attempt.lookups, attempt.status) == (1, "verified")
 
 
-def test_another_users_attempt(path: str, portone: FakePortOne, make_user: Any) -> None:
+def test_another_users_attempt(lookup_path: str, portone: FakePortOne, make_user: Any) -> None:
     merchant_uid, imp_uid = started(client_for(make_user()), portone)
     response = certify(client_for(make_user()), imp_uid, merchant_uid)
     assert (response.status_code, response.json()["code"]) == (400, "attempt_mismatch")
     assert CertificationAttempt.objects.get(merchant_uid=merchant_uid).lookups == 0
 
 
-def test_an_expired_attempt(path: str, portone: FakePortOne, make_user: Any) -> None:
+def test_an_expired_attempt(lookup_path: str, portone: FakePortOne, make_user: Any) -> None:
     api = client_for(make_user())
     merchant_uid, imp_uid = started(api, portone)
     CertificationAttempt.objects.filter(merchant_uid=merchant_uid).update(
@@ -93,7 +87,7 @@ def test_an_expired_attempt(path: str, portone: FakePortOne, make_user: Any) -> 
 
 
 def test_an_exhausted_attempt(
-    path: str, portone: FakePortOne, make_user: Any, settings: Any
+    lookup_path: str, portone: FakePortOne, make_user: Any, settings: Any
 ) -> None:
     configure(settings, ATTEMPT_MAX_LOOKUPS=2)
     api = client_for(make_user())
@@ -104,7 +98,9 @@ def test_an_exhausted_attempt(
     assert CertificationAttempt.objects.get(merchant_uid=merchant_uid).lookups == 2
 
 
-def test_a_used_result_and_a_spent_attempt(path: str, portone: FakePortOne, make_user: Any) -> None:
+def test_a_used_result_and_a_spent_attempt(
+    lookup_path: str, portone: FakePortOne, make_user: Any
+) -> None:
     api = client_for(make_user())
     merchant_uid, imp_uid = started(api, portone)
     assert certify(api, imp_uid, merchant_uid).status_code == 201
@@ -119,7 +115,7 @@ def test_a_used_result_and_a_spent_attempt(path: str, portone: FakePortOne, make
 
 @pytest.mark.django_db
 def test_a_visitors_attempt_follows_the_session(
-    path: str, portone: FakePortOne, settings: Any
+    lookup_path: str, portone: FakePortOne, settings: Any
 ) -> None:
     configure(settings, ANONYMOUS_VERIFICATION=True)
     visitor, stranger = APIClient(), APIClient()
