@@ -384,3 +384,13 @@ def test_the_attempts_counters_fail_closed_when_the_database_is_down(
     answer = send(api, phone="01055504321")
     assert (answer.status_code, answer.json()["code"]) == (503, "service_unavailable")
     assert portone.count("otp") == before
+
+
+@pytest.mark.parametrize("body", ["1.7976931348623155e+308", "[]", '"phone"', "null", "true"])
+def test_a_resend_whose_body_is_not_an_object_is_invalid(
+    api: APIClient, portone: FakePortOne, body: str
+) -> None:
+    """Found by schemathesis: a JSON number as the body answered Django's HTML 500."""
+    attempt_id = send(api).json()["attempt_id"]
+    response = api.post(resend_url(attempt_id), body, content_type="application/json")
+    assert (response.status_code, response.json()["code"]) == (400, "invalid")

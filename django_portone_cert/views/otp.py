@@ -15,13 +15,14 @@ sent, resent and confirmed for each purpose an attempt serves.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.db import transaction
 from django.utils.decorators import method_decorator
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from rest_framework import status
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -153,7 +154,9 @@ class OtpResendView(OtpAPIView):
     )
     @sensitive_variables()
     def post(self, request: Request, attempt_id: str) -> Response:
-        given = bool(request.data) and any(key in request.data for key in ("phone", "name"))
+        if not isinstance(request.data, Mapping):  # a JSON number, list or string
+            raise ValidationError("Expected an object.")
+        given = any(key in request.data for key in ("phone", "name"))
         resend_after = otp.resend_code(
             attempt_id,
             user=request.user,
