@@ -34,8 +34,10 @@ class Tally:
 
 def _abridged(sql: str) -> str:
     """The statement's verb and its tables, without values."""
-    words = sql.replace(",", " ").split()
-    tables = [w.strip('"') for prev, w in itertools.pairwise(words) if prev in TABLE_AFTER]
+    words = sql.replace(",", " ").replace("(", " ").split()
+    # Tables once each, in order; a WITH's own name (unquoted) is not one.
+    quoted = [w for prev, w in itertools.pairwise(words) if prev in TABLE_AFTER and w[:1] == '"']
+    tables = [w.strip('"') for w in dict.fromkeys(quoted)]
     verb = " ".join(words[:2]) if words[:1] == ["SELECT"] and words[1:2] == ["1"] else words[0]
     extra = " FOR UPDATE" if "FOR UPDATE" in sql else ""
     return f"{verb} {', '.join(tables)}{extra}".strip()
@@ -56,7 +58,9 @@ def counting(tally: Tally) -> Iterator[None]:
         execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any
     ) -> Any:
         verb = sql.lstrip()[:6].upper()
-        write = verb in WRITES and not connection.in_atomic_block and connection.get_autocommit()
+        # A WITH that updates or inserts (the one-statement store) writes as its verbs do.
+        writes = verb in WRITES or (verb.startswith("WITH") and any(w in sql for w in WRITES))
+        write = writes and not connection.in_atomic_block and connection.get_autocommit()
         started = time.perf_counter()
         try:
             return execute(sql, params, many, context)

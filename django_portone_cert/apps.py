@@ -11,9 +11,10 @@ class PortOneCertConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth import get_user_model
         from django.contrib.auth.signals import user_logged_in
-        from django.db.models.signals import post_delete, post_save, pre_delete
+        from django.db.models.signals import post_delete, pre_delete
 
         from .checks import register_checks
+        from .core.identities import person_replaced
         from .masking import install_pii_masking
         from .models import VerifiedIdentity
         from .receivers import (
@@ -38,7 +39,9 @@ class PortOneCertConfig(AppConfig):
             sender=VerifiedIdentity,
             dispatch_uid="portone_cert_end_consents_with_the_identity",
         )
-        post_save.connect(
+        # Not a post_save receiver: with none, a first identity is stored in one statement
+        # (core/first_store.py).
+        person_replaced.connect(
             end_consents_when_the_person_changes,
             sender=VerifiedIdentity,
             dispatch_uid="portone_cert_end_consents_when_the_person_changes",

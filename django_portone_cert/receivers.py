@@ -23,8 +23,6 @@ def end_consents_with_the_identity(sender: Any, instance: Any, **kwargs: Any) ->
     end_consents_of(instance.user_id)
 
 
-def end_consents_when_the_person_changes(sender: Any, instance: Any, **kwargs: Any) -> None:
+def end_consents_when_the_person_changes(sender: Any, user_id: Any, **kwargs: Any) -> None:
     """The identity now holds another person (a sandbox one replaced by a real one)."""
-    if instance.person_replaced:
-        end_consents_of(instance.user_id)
-        instance.person_replaced = False
+    end_consents_of(user_id)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import partial
 
 from django.http import HttpRequest
 from django.utils import timezone
@@ -17,7 +16,8 @@ from django.views.decorators.debug import sensitive_variables
 from . import ages
 from .ages import AgeRule
 from .conf import app_settings
-from .core.attempts import VERIFICATION, AttemptRun, ResultSource, consume
+from .core.attempts import VERIFICATION, AttemptRun, ResultSource
+from .core.first_store import Consume
 from .core.identities import (
     Stored,
     delete_at_portone_after_commit,
@@ -79,7 +79,7 @@ def verify_certification(
         if attempt.user_id is None:
             hold_for_signup(attempt, certification, request)
         else:
-            spend = partial(consume, attempt, certification.imp_uid)
+            spend = Consume(attempt, certification.imp_uid)
             new = not getattr(attempt, "has_identity", True)
             stored = store_identity(user, certification, ci_hash, spend, new=new)
     if stored is not None:

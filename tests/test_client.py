@@ -413,3 +413,24 @@ def test_carrier_is_spelled_as_on_v2(sent: str | None, expected: str | None) -> 
     record = fake.get_record(imp_uid)
     assert record is not None
     assert Certification.from_v1(record).carrier == expected
+
+
+def test_the_environment_is_read_once_when_the_client_is_made(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    """Proxy variables, NO_PROXY and a CA bundle apply as requests would apply them, read when
+    the client is made, not on every request (the session stops reading the environment)."""
+    bundle = tmp_path / "ca.pem"
+    bundle.write_text("")
+    for name in ("NO_PROXY", "no_proxy", "CURL_CA_BUNDLE", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTPS_PROXY", "http://egress.example:3128")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(bundle))
+    client = PortOneClient(base_url="https://api.iamport.kr")
+    assert client.session.trust_env is False
+    assert client.session.proxies.get("https") == "http://egress.example:3128"
+    assert client.session.verify == str(bundle)
+    monkeypatch.setenv("NO_PROXY", "api.iamport.kr")
+    assert "https" not in PortOneClient(base_url="https://api.iamport.kr").session.proxies
+    given = requests.Session()  # a session the site passes in is left as it is
+    assert PortOneClient(session=given).session.trust_env is True

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.dispatch import Signal
 from django.http import HttpRequest
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
@@ -20,9 +21,15 @@ from ..portone import Certification, get_client
 from ..signals import identity_reverified, identity_verified
 from ..tracing import traced
 from .attempts import database_guard
+from .first_store import Consume, store_first
 from .rules import same_person
 
 logger = logging.getLogger("django_portone_cert")
+
+#: Sent inside the store's transaction when an identity now holds another person than it held
+#: (a sandbox identity replaced by a real one), with ``user_id``: what was given for the former
+#: person (a guardian's consent) ends. Internal: the guardians flow listens (``apps.ready``).
+person_replaced = Signal()
 
 #: What a re-verification of the same person may change (``identity_reverified``'s ``changed``).
 REVERIFIED_FIELDS = ("name", "phone", "carrier", "gender", "is_foreigner", "provider")
@@ -94,6 +101,11 @@ def store_identity(
     now = timezone.now()
 
     def upsert(new: bool) -> Stored:
+        if new and isinstance(spend, Consume):
+            identity = VerifiedIdentity(user=user)
+            fill_identity(identity, certification, ci_hash, now)
+            if store_first(identity, spend, now):
+                return Stored(identity, True, None)
         with transaction.atomic():
             spend(now)
             locked = VerifiedIdentity.objects.select_for_update().filter(user_id=user.pk)
@@ -106,6 +118,9 @@ def store_identity(
             before = [getattr(identity, name) for name in REVERIFIED_FIELDS]
             fill_identity(identity, certification, ci_hash, now)
             identity.save()
+            if identity.person_replaced:
+                person_replaced.send(sender=VerifiedIdentity, user_id=identity.user_id)
+                identity.person_replaced = False
         changed = [
             name
             for name, old in zip(REVERIFIED_FIELDS, before, strict=True)

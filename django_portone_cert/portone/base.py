@@ -244,6 +244,23 @@ class OtpRequest:
         return {"kcpV2": {"media_type": self.media_type}} if self.media_type else None
 
 
+def settled(session: requests.Session, base_url: str) -> requests.Session:
+    """``session`` with what the environment says for ``base_url`` read once, now.
+
+    requests reads the environment on every request (the proxy variables and ``NO_PROXY``, a
+    CA bundle in ``REQUESTS_CA_BUNDLE`` or ``CURL_CA_BUNDLE``, ``~/.netrc``): about half a
+    millisecond per PortOne request here. Every request of a client goes to ``base_url``'s
+    host, so the answer does not change between them: it is kept on the session, and the
+    session stops reading the environment (``trust_env``). A change to those variables takes
+    effect when the client is made again (a new process, or a changed ``PORTONE_CERT``).
+    """
+    found = session.merge_environment_settings(base_url, {}, None, None, None)
+    session.proxies.update(found["proxies"])
+    session.verify = found["verify"]
+    session.trust_env = False
+    return session
+
+
 class HTTPClient:
     """One ``requests.Session``, an identifying User-Agent, timeouts, retries, a deadline."""
 
@@ -259,7 +276,7 @@ class HTTPClient:
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout or app_settings.TIMEOUT
-        self.session = session or requests.Session()
+        self.session = session or settled(requests.Session(), self.base_url)
         self.session.headers["User-Agent"] = USER_AGENT
         self.session.headers["Accept"] = "application/json"
 
