@@ -99,19 +99,15 @@ def test_the_connection_lost_while_the_row_comes_back(
     api = client_for(make_user())
     merchant_uid = api.post(PREPARE).json()["merchant_uid"]
     imp_uid = portone.add_certification(merchant_uid=merchant_uid, **PERSON)
-    real = lookups.CertificationAttempt.objects.db_manager
 
-    class Lost:
-        def __init__(self, alias: str) -> None:
-            self.manager = real(alias)
-
-        def raw(self, *args: Any) -> Any:
-            list(self.manager.raw(*args))
+    def lost(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        result = execute(sql, params, many, context)
+        if sql.startswith("UPDATE") and "RETURNING" in sql:
             raise OperationalError("server closed the connection unexpectedly")
+        return result
 
-    monkeypatch.setattr(lookups.CertificationAttempt.objects, "db_manager", Lost)
-    response = api.post(CERTIFY, certify_body(imp_uid, merchant_uid), format="json")
-    monkeypatch.undo()
+    with connection.execute_wrapper(lost):
+        response = api.post(CERTIFY, certify_body(imp_uid, merchant_uid), format="json")
     assert_503(response)
     assert portone.certification_requests == 0
     attempt = CertificationAttempt.objects.get(merchant_uid=merchant_uid)

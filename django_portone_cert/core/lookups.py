@@ -88,9 +88,40 @@ def take_lookup(
         app_settings.ATTEMPT_MAX_LOOKUPS,
         imp_uid,
     ]
-    rows = CertificationAttempt.objects.db_manager(alias).raw(_statement(alias, by_user), params)
-    found = list(rows)  # one row at most: merchant_uid is unique
-    return found[0] if found else None
+    with connection.cursor() as cursor:
+        cursor.execute(_statement(alias, by_user), params)
+        row = cursor.fetchone()  # one row at most: merchant_uid is unique
+    if row is None:
+        return None
+    values = list(row)
+    for position, (converters, column) in _converters(alias).items():
+        for converter in converters:
+            values[position] = converter(values[position], column, connection)
+    *fields, has_identity = values
+    attempt = CertificationAttempt.from_db(alias, _names(), fields)
+    attempt.has_identity = bool(has_identity)  # type: ignore[attr-defined]
+    return attempt
+
+
+@cache
+def _names() -> list[str]:
+    """The attributes the statement returns, in its order (the model's concrete fields)."""
+    return [field.attname for field in CertificationAttempt._meta.concrete_fields]
+
+
+@cache
+def _converters(alias: str) -> dict[int, tuple[list[Any], Any]]:
+    """What turns each returned value into its field's Python value on ``alias``'s database,
+    as a query through the ORM would (SQLite's dates, a field's ``from_db_value``)."""
+    connection = connections[alias]
+    compiler = connection.ops.compiler("SQLCompiler")(
+        CertificationAttempt.objects.none().query, connection, alias
+    )
+    table = CertificationAttempt._meta.db_table
+    columns: list[Any] = [
+        field.get_col(table) for field in CertificationAttempt._meta.concrete_fields
+    ]
+    return dict(compiler.get_converters(columns))
 
 
 def count_lookup(attempt: CertificationAttempt) -> None:
