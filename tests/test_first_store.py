@@ -9,9 +9,12 @@ from datetime import date
 from typing import Any
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
+from django.db.backends.utils import CursorWrapper
 from django.db.models.signals import post_save
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from rest_framework.test import APIClient
 
 from django_portone_cert import services
 from django_portone_cert.core import attempts, first_store
@@ -20,6 +23,8 @@ from django_portone_cert.models import CertificationAttempt, VerifiedIdentity
 from django_portone_cert.signals import identity_verified
 from django_portone_cert.testing import FakePortOne
 from tests.helpers import configure
+from tests.test_outage import assert_service_unavailable
+from tests.versions import certify_body
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -190,3 +195,40 @@ def test_too_long_a_name_is_refused_not_cut(
         verified(fake, make_user(), name="가" * 101, birth_date=date(1990, 1, 1))
     assert not VerifiedIdentity.objects.exists()
     assert CertificationAttempt.objects.get().status != "verified"
+
+
+def test_the_connection_lost_during_the_statement_answers_503_json_and_stores_nothing(
+    fake: FakePortOne, make_user: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server ends the session as the one statement is sent: nothing of it is committed."""
+    user = make_user()
+    attempt = services.start_attempt(user=user)
+    imp_uid = fake.add_certification(merchant_uid=attempt.merchant_uid, **PERSON)
+    execute, killed = CursorWrapper.execute, []
+
+    def dropping(self: CursorWrapper, sql: str, params: Any = None) -> Any:
+        if sql.startswith("WITH"):
+            other = connections.create_connection("default")
+            with other.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(%s)", [self.db.connection.info.backend_pid]
+                )
+            other.close()
+            killed.append(sql)
+        return execute(self, sql, params)
+
+    monkeypatch.setattr(CursorWrapper, "execute", dropping)
+    api = APIClient(raise_request_exception=False)
+    api.force_authenticate(user)
+    response = api.post(
+        reverse("portone_cert:certify"),
+        certify_body(imp_uid, attempt.merchant_uid),
+        format="json",
+    )
+    monkeypatch.undo()
+    assert killed
+    assert_service_unavailable(response)
+    connection.close()
+    assert not VerifiedIdentity.objects.exists()
+    stored = CertificationAttempt.objects.get()
+    assert (stored.status, stored.imp_uid) == ("pending", None)
