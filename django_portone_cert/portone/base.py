@@ -253,6 +253,8 @@ def settled(session: requests.Session, base_url: str) -> requests.Session:
     host, so the answer does not change between them: it is kept on the session, and the
     session stops reading the environment (``trust_env``). A change to those variables takes
     effect when the client is made again (a new process, or a changed ``PORTONE_CERT``).
+    ``~/.netrc`` is not read at all: an entry for PortOne's host would replace the client's
+    ``Authorization`` header.
     """
     found = session.merge_environment_settings(base_url, {}, None, None, None)
     session.proxies.update(found["proxies"])
