@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
+from asgiref.sync import sync_to_async
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, QuerySet
@@ -23,6 +24,7 @@ from django.utils import timezone
 
 from . import ages
 from .ages import AgeRule, AgeThreshold
+from .compiled import CompiledRead
 from .conf import app_settings
 from .core.rules import is_child
 from .models import SANDBOX_PROVIDER, GuardianConsent, VerifiedIdentity
@@ -62,27 +64,34 @@ def get_identity(user: Any) -> VerifiedIdentity | None:
 GATE_FIELDS = ("id", "user_id", "birth_date", "verified_at", "provider")
 
 
-def _gate_query(user: Any) -> QuerySet[VerifiedIdentity]:
+def _gate_query(user_id: Any) -> QuerySet[VerifiedIdentity]:
     """The identity's gate fields and whether a live guardian consent exists: one query."""
     live_consent = GuardianConsent.objects.in_force().filter(child_id=OuterRef("user_id"))
     return (
-        VerifiedIdentity.objects.filter(user_id=user.pk)
+        VerifiedIdentity.objects.filter(user_id=user_id)
         .only(*GATE_FIELDS)
         .annotate(has_guardian_consent=Exists(live_consent))
     )
+
+
+#: The gate's query, compiled once per database and sandbox mode (all that changes its SQL:
+#: ``GuardianConsent.objects.in_force()``), not on every gated request.
+_GATE_READ = CompiledRead(
+    VerifiedIdentity, _gate_query, VerifiedIdentity._meta.get_field("user").target_field
+)
 
 
 def gate_identity(user: Any) -> VerifiedIdentity | None:
     """The fields of the user's identity a gate needs, in one narrow query (none if anonymous)."""
     if not getattr(user, "is_authenticated", False):
         return None
-    return _gate_query(user).first()
+    return _GATE_READ.first(user.pk, key=sandbox_enabled())
 
 
 async def agate_identity(user: Any) -> VerifiedIdentity | None:
     if not getattr(user, "is_authenticated", False):
         return None
-    return await _gate_query(user).afirst()
+    return await sync_to_async(_GATE_READ.first)(user.pk, key=sandbox_enabled())
 
 
 def needs_guardian_consent(identity: VerifiedIdentity, on: date | None = None) -> bool:

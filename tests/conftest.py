@@ -32,6 +32,7 @@ USER_MODEL_MODULES = frozenset(
         "test_admin.py",
         "test_admin_statistics.py",
         "test_api.py",
+        "test_compiled.py",
         "test_encryption.py",
         "test_flow_edges.py",
         "test_gates.py",

@@ -290,7 +290,11 @@ class GuardianConsentRequest(models.Model):
 
 class GuardianConsentQuerySet(models.QuerySet["GuardianConsent"]):
     def in_force(self) -> GuardianConsentQuerySet:
-        """Unrevoked consents that count: one recorded in sandbox mode only while it is on."""
+        """Unrevoked consents that count: one recorded in sandbox mode only while it is on.
+
+        The gates compile their read with this once per sandbox mode (``gates._GATE_READ``):
+        whatever else this comes to depend on must go into that read's key.
+        """
         live = self.filter(revoked_at__isnull=True)
         return live if sandbox_enabled() else live.filter(sandbox=False)
 
