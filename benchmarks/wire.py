@@ -250,7 +250,8 @@ def where_time_goes(ms: dict[str, float]) -> str:
     rest = ms["certify"] - ms["portone"] - ms["sql"] - ms["commit"] - ms["redis"]
     return (
         f"Where an instrumented certify's {ms['certify']:.1f} ms go (medians): the PortOne GET "
-        f"{ms['portone']:.1f}, SQL statements {ms['sql']:.1f} (psycopg's BEGIN included), commits "
+        f"{ms['portone']:.1f}, SQL statements {ms['sql']:.1f} (psycopg's BEGIN and an autocommit "
+        f"statement's own commit included), commits "
         f"{ms['commit']:.1f}, Redis {ms['redis']:.1f}, the rest (Django, DRF, the app's Python) "
         f"{rest:.1f}."
     )
