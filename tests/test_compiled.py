@@ -97,3 +97,28 @@ def test_one_statement_per_database_and_sandbox_mode(
     configure(settings, SANDBOX=True)
     gate_identity(user)
     assert sorted(key for _, key in gates._GATE_READ._statements) == [False, True]
+
+
+def test_a_statement_is_compiled_for_the_mode_of_its_key(
+    make_user: Any, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Sandbox mode read for the key, then turned on before the compile (another thread's
+    override_settings, a live server's test): the statement kept for "off" still refuses a
+    sandbox consent once the mode is off again."""
+    child = make_user()
+    identity_of(child, date.today() - timedelta(3650))
+    consent_for(child, sandbox=True)
+    gates._GATE_READ._statements.clear()
+    build = gates._GATE_READ.build
+
+    def build_after_the_mode_changed(*args: Any) -> Any:
+        settings.DEBUG = True
+        configure(settings, SANDBOX=True)
+        return build(*args)
+
+    monkeypatch.setattr(gates._GATE_READ, "build", build_after_the_mode_changed)
+    gate_identity(child)  # the key: sandbox mode off
+    monkeypatch.setattr(gates._GATE_READ, "build", build)
+    settings.DEBUG = False
+    found = gate_identity(child)
+    assert found is not None and found.has_guardian_consent is False
