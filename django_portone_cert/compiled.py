@@ -2,9 +2,10 @@
 
 Turning a queryset into SQL costs more than many a query: the gates' read of an identity
 with its guardian consent takes about 0.8 ms of Python to compile for a 0.3 ms round trip,
-on every gated request. :class:`CompiledRead` has the ORM compile ``build(Parameter())`` once
-per database and ``key`` (whatever else changes the SQL, such as sandbox mode), with the value
-left as a parameter; each call sends that SQL with the value and makes the instance as the ORM's
+on every gated request. :class:`CompiledRead` has the ORM compile ``build(Parameter(), key)``
+once per database and ``key`` (whatever else changes the SQL, such as sandbox mode; given to
+``build``, so the SQL kept under a key is the one built for it), with the value left as a
+parameter; each call sends that SQL with the value and makes the instance as the ORM's
 own iteration would: the same columns, converters, deferred fields and annotations.
 """
 
@@ -42,13 +43,14 @@ class _Statement:
 
 
 class CompiledRead(Generic[M]):
-    """``build(parameter)``'s first row (a queryset of ``model``), compiled once per database
-    and key; ``field`` prepares the value for the database (the field it is compared with)."""
+    """``build(parameter, key)``'s first row (a queryset of ``model``), compiled once per
+    database and key; ``field`` prepares the value for the database (the field it is compared
+    with). ``build`` reads what changes its SQL from ``key`` only, never again on its own."""
 
     def __init__(
         self,
         model: type[M],
-        build: Callable[[Parameter], QuerySet[M]],
+        build: Callable[[Parameter, Any], QuerySet[M]],
         field: Field[Any, Any],
     ) -> None:
         self.model = model
@@ -57,7 +59,7 @@ class CompiledRead(Generic[M]):
         self._statements: dict[tuple[str, Hashable], _Statement] = {}
 
     def _compile(self, alias: str, key: Hashable) -> _Statement:
-        queryset = self.build(Parameter(output_field=self.field)).order_by()[:1]
+        queryset = self.build(Parameter(output_field=self.field), key).order_by()[:1]
         compiler = queryset.query.get_compiler(using=alias)
         sql, params = compiler.as_sql()
         info = compiler.klass_info or {}

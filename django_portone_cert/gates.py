@@ -64,9 +64,12 @@ def get_identity(user: Any) -> VerifiedIdentity | None:
 GATE_FIELDS = ("id", "user_id", "birth_date", "verified_at", "provider")
 
 
-def _gate_query(user_id: Any) -> QuerySet[VerifiedIdentity]:
-    """The identity's gate fields and whether a live guardian consent exists: one query."""
-    live_consent = GuardianConsent.objects.in_force().filter(child_id=OuterRef("user_id"))
+def _gate_query(user_id: Any, sandbox: bool | None = None) -> QuerySet[VerifiedIdentity]:
+    """The identity's gate fields and whether a live guardian consent exists: one query.
+
+    ``sandbox``: the mode the consent counts in (the compiled read's key), else read now.
+    """
+    live_consent = GuardianConsent.objects.in_force(sandbox).filter(child_id=OuterRef("user_id"))
     return (
         VerifiedIdentity.objects.filter(user_id=user_id)
         .only(*GATE_FIELDS)

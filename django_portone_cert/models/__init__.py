@@ -289,14 +289,17 @@ class GuardianConsentRequest(models.Model):
 
 
 class GuardianConsentQuerySet(models.QuerySet["GuardianConsent"]):
-    def in_force(self) -> GuardianConsentQuerySet:
+    def in_force(self, sandbox: bool | None = None) -> GuardianConsentQuerySet:
         """Unrevoked consents that count: one recorded in sandbox mode only while it is on.
 
-        The gates compile their read with this once per sandbox mode (``gates._GATE_READ``):
-        whatever else this comes to depend on must go into that read's key.
+        ``sandbox``: the mode to filter for, read now when not given. The gates compile their
+        read with this once per sandbox mode (``gates._GATE_READ``) and give the mode of that
+        read's key: whatever else this comes to depend on must go into that key.
         """
         live = self.filter(revoked_at__isnull=True)
-        return live if sandbox_enabled() else live.filter(sandbox=False)
+        if sandbox is None:
+            sandbox = sandbox_enabled()
+        return live if sandbox else live.filter(sandbox=False)
 
 
 class GuardianConsent(models.Model):
