@@ -13,22 +13,15 @@ from django_portone_cert import gates
 from django_portone_cert.gates import GATE_FIELDS, gate_identity
 from django_portone_cert.models import GuardianConsent, VerifiedIdentity
 from tests.helpers import configure
+from tests.test_gates import verify
 
 pytestmark = pytest.mark.django_db
 
 NOW = timezone.now()
 
 
-def identity_of(user: Any, birth_date: date, provider: str = "danal") -> VerifiedIdentity:
-    return VerifiedIdentity.objects.create(
-        user=user,
-        name="민서윤",
-        birth_date=birth_date,
-        provider=provider,
-        imp_uid=f"imp_compiled_{user.pk}",
-        certified_at=NOW - timedelta(minutes=5),
-        verified_at=NOW - timedelta(minutes=4),
-    )
+def identity_of(user: Any, birth_date: date) -> VerifiedIdentity:
+    return verify(user, birth_date, NOW - timedelta(minutes=4))
 
 
 def consent_for(child: Any, *, sandbox: bool = False, revoked: bool = False) -> None:
@@ -81,7 +74,7 @@ def test_a_deferred_field_loads_on_reading(make_user: Any) -> None:
     identity_of(user, date(1990, 1, 1))
     found = gate_identity(user)
     assert found is not None and "name" in found.get_deferred_fields()
-    assert found.name == "민서윤"  # one more query, as with the ORM's only()
+    assert found.name == "홍길동"  # one more query, as with the ORM's only()
 
 
 def test_one_statement_per_database_and_sandbox_mode(
