@@ -104,6 +104,11 @@ def possible(alias: str) -> bool:
     )
 
 
+def can_store_first() -> bool:
+    """Whether :func:`store_first` can run on the identity's database now."""
+    return possible(router.db_for_write(VerifiedIdentity))
+
+
 @sensitive_variables()
 def store_first(identity: VerifiedIdentity, spend: Consume, now: datetime) -> bool:
     """Insert ``identity`` (new, filled) and consume ``spend``'s attempt in one statement.

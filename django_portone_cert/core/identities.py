@@ -21,7 +21,7 @@ from ..portone import Certification, get_client
 from ..signals import identity_reverified, identity_verified
 from ..tracing import traced
 from .attempts import database_guard
-from .first_store import Consume, store_first
+from .first_store import Consume, can_store_first, store_first
 from .rules import same_person
 
 logger = logging.getLogger("django_portone_cert")
@@ -101,7 +101,7 @@ def store_identity(
     now = timezone.now()
 
     def upsert(new: bool) -> Stored:
-        if new and isinstance(spend, Consume):
+        if new and isinstance(spend, Consume) and can_store_first():
             identity = VerifiedIdentity(user=user)
             fill_identity(identity, certification, ci_hash, now)
             if store_first(identity, spend, now):
