@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import os
+import re
 import socket
 from collections.abc import Iterator
 from itertools import count
@@ -150,6 +152,16 @@ def _collect_logs_and_exception_texts() -> Iterator[None]:
 _worker_findings: list[dict[str, Any]] = []
 
 
+def found_in(value: str, text: str) -> bool:
+    """Whether a fake person's ``value`` is in ``text``. A value of digits only (an SMS code,
+    the birth date and 7th digit, a phone) counts as a number of its own, not as a run inside
+    a longer one: a code's six digits turn up by chance inside a random ``imp_`` id, a port or
+    a token in some test's log, and that is not the code leaking."""
+    if not value.isdigit():
+        return value in text
+    return re.search(rf"(?<![0-9A-Za-z]){re.escape(value)}(?![0-9A-Za-z])", text) is not None
+
+
 def _findings() -> dict[str, Any]:
     """This process's check: which tests put a fake person's value in which kind of text."""
     _exception_texts = [(test, f"{error!s} {error!r}") for test, error in _exceptions]
@@ -162,7 +174,7 @@ def _findings() -> dict[str, Any]:
             for value in values
             for kind, texts in (("log", _collector.texts), ("exception", _exception_texts))
             for test, text in texts
-            if value in text
+            if found_in(value, text)
         }
     )
     return {
@@ -171,6 +183,16 @@ def _findings() -> dict[str, Any]:
         "logs": len(_collector.texts),
         "exceptions": len(_exception_texts),
     }
+
+
+def _print_matches() -> None:
+    """``PERSONAL_DATA_DEBUG=1`` (one process, ``WORKERS=0``): each fake value and the text it
+    was found in, to tell a leak from a coincidence. The values are the fake's, never real."""
+    values = [value for value in ISSUED_PERSONAL_DATA if len(value) >= 2]
+    for test, text in _collector.texts:
+        for value in values:
+            if found_in(value, text):
+                print(f"\n{test}: {value!r} in {text!r}")
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -192,6 +214,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     values, logs, exceptions = (
         sum(each[k] for each in every) for k in ("values", "logs", "exceptions")
     )
+    if leaks and os.environ.get("PERSONAL_DATA_DEBUG"):
+        _print_matches()
     if leaks:
         session.exitstatus = 1
         print(f"\nPERSONAL DATA LEAKED into logs or exception texts in {len(leaks)} places:")

@@ -209,3 +209,26 @@ def test_error_report_after_a_visitor_verification_shows_no_name(
     pending = signup.pending_verification(request)
     assert PERSON["name"] not in report
     assert pending is None or PERSON["name"] not in repr(pending)
+
+
+@pytest.mark.parametrize(
+    ("value", "text", "leaked"),
+    [
+        ("123456", "the code 123456 was sent", True),
+        ("123456", '{"otp": "123456"}', True),
+        ("123456", "코드123456입니다", True),
+        ("9001011", "identityNumber=9001011&phone=01012345678", True),
+        ("01012345678", "phone 01012345678", True),
+        ("123456", '"GET /certifications/imp_981234567012 HTTP/1.1" 200', False),
+        ("123456", "Starting new HTTP connection (1): 127.0.0.1:41234567", False),
+        ("123456", "token a3f0123456bc", False),
+        ("민서윤", "민서윤님의 인증", True),
+    ],
+)
+def test_the_leak_check_tells_a_number_from_a_run_of_digits(
+    value: str, text: str, leaked: bool
+) -> None:
+    """A code inside a random id is chance, not a leak; the code on its own is a leak."""
+    from tests.conftest import found_in
+
+    assert found_in(value, text) is leaked
